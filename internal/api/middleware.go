@@ -1,0 +1,191 @@
+package api
+
+import (
+	"compress/gzip"
+	"crypto/subtle"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// cors implements API.md §1.2: no Origin or no allow-list → nothing added;
+// allowed origin → echo (or *) with methods/headers; preflight → 204, or 403
+// for a disallowed origin. PUT is allowed too (the original omitted it, so a
+// cross-origin geo-filter PUT was impossible).
+func cors(allowed []string, next http.Handler) http.Handler {
+	if len(allowed) == 0 {
+		return next
+	}
+	wildcard := false
+	set := make(map[string]bool, len(allowed))
+	for _, o := range allowed {
+		if o == "*" {
+			wildcard = true
+		}
+		set[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ok := wildcard || set[origin]
+		if ok {
+			h := w.Header()
+			if wildcard {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+			}
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, X-API-Key")
+		}
+		if r.Method == http.MethodOptions {
+			if ok {
+				w.WriteHeader(http.StatusNoContent)
+			} else {
+				w.WriteHeader(http.StatusForbidden)
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireKey guards the protected routes of API.md §0.3. The decision order
+// is: no key configured → 403; header differs (constant-time compare) → 401;
+// weak key configured → 403. The key itself is never logged.
+func (s *Server) requireKey(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := s.cfg.APIKey
+		if key == "" {
+			s.writeError(w, r, statusError(http.StatusForbidden, "write endpoints disabled — set apiKey in config.json"))
+			return
+		}
+		got := r.Header.Get("X-API-Key")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
+			s.writeError(w, r, statusError(http.StatusUnauthorized, "unauthorized"))
+			return
+		}
+		if !s.cfg.APIKeyStrong() {
+			s.writeError(w, r, statusError(http.StatusForbidden, "forbidden"))
+			return
+		}
+		next(w, r)
+	}
+}
+
+// defaultGzipTypes are the content types compressed by default (API.md §1.1).
+var defaultGzipTypes = []string{
+	"application/json", "application/javascript", "application/x-javascript",
+	"application/xml", "text/html", "text/css", "text/plain", "text/xml",
+	"image/svg+xml", "text/markdown", "text/javascript",
+}
+
+// gzipper compresses responses whose content type is in its allow-list when
+// the client accepts gzip. Writers are pooled per level.
+type gzipper struct {
+	types map[string]bool
+	pool  sync.Pool
+}
+
+func newGzipper(level int, types []string) *gzipper {
+	if level < gzip.BestSpeed || level > gzip.BestCompression {
+		level = gzip.DefaultCompression
+	}
+	if len(types) == 0 {
+		types = defaultGzipTypes
+	}
+	g := &gzipper{types: make(map[string]bool, len(types))}
+	for _, t := range types {
+		g.types[strings.ToLower(strings.TrimSpace(t))] = true
+	}
+	g.pool.New = func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, level)
+		return zw
+	}
+	return g
+}
+
+func (g *gzipper) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") || isUpgrade(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gw := &gzipWriter{ResponseWriter: w, g: g}
+		defer gw.close()
+		next.ServeHTTP(gw, r)
+	})
+}
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// gzipWriter decides at WriteHeader time whether to compress.
+type gzipWriter struct {
+	http.ResponseWriter
+	g           *gzipper
+	zw          *gzip.Writer
+	wroteHeader bool
+}
+
+func (w *gzipWriter) WriteHeader(status int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	h := w.Header()
+	ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if status != http.StatusNoContent && status != http.StatusNotModified &&
+		h.Get("Content-Encoding") == "" && w.g.types[ct] {
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+		h.Del("Content-Length")
+		zw := w.g.pool.Get().(*gzip.Writer)
+		zw.Reset(w.ResponseWriter)
+		w.zw = zw
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *gzipWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", http.DetectContentType(p))
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.zw != nil {
+		return w.zw.Write(p)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush lets streaming handlers push compressed data.
+func (w *gzipWriter) Flush() {
+	if w.zw != nil {
+		_ = w.zw.Flush()
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController access to the underlying writer
+// (backup lifts the write deadline through it).
+func (w *gzipWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *gzipWriter) close() {
+	if w.zw != nil {
+		_ = w.zw.Close()
+		w.zw.Reset(io.Discard)
+		w.g.pool.Put(w.zw)
+		w.zw = nil
+	}
+}

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/corescope/corescope/internal/store"
+)
+
+// observersCache holds the encoded default /api/observers response for
+// observersCache.ttlSeconds (30 s): the list page is polled by every open
+// browser tab. One refill at a time (the others serve the previous bytes or
+// wait for the first fill), monotonic clock, age sent as X-Cache-Age-Seconds.
+type observersCache struct {
+	mu     sync.Mutex // serializes refills only; readers use entry
+	entry  atomic.Pointer[cachedBody]
+	hits   atomic.Int64
+	misses atomic.Int64
+}
+
+type cachedBody struct {
+	body  []byte
+	built time.Time // monotonic
+}
+
+func (c *observersCache) counters() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
+
+// get returns fresh cached bytes or refills them with build.
+func (c *observersCache) get(ttl time.Duration, build func() ([]byte, error)) (*cachedBody, error) {
+	if e := c.entry.Load(); e != nil && time.Since(e.built) < ttl {
+		c.hits.Add(1)
+		return e, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entry.Load(); e != nil && time.Since(e.built) < ttl {
+		c.hits.Add(1) // filled while we waited
+		return e, nil
+	}
+	c.misses.Add(1)
+	b, err := build()
+	if err != nil {
+		return nil, err
+	}
+	e := &cachedBody{body: b, built: time.Now()}
+	c.entry.Store(e)
+	return e, nil
+}
+
+// visibleObservers drops blacklisted observers (API.md §0.5).
+func (s *Server) visibleObservers(list store.ObserverList) store.ObserverList {
+	if len(s.cfg.ObserverBlacklist) == 0 {
+		return list
+	}
+	out := list.Observers[:0:0]
+	for _, o := range list.Observers {
+		if !s.observerBlacklisted(o.ID) {
+			out = append(out, o)
+		}
+	}
+	list.Observers = out
+	return list
+}
+
+func (s *Server) observerBlacklisted(id string) bool {
+	for _, b := range s.cfg.ObserverBlacklist {
+		if strings.EqualFold(b, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// listObservers serves GET /api/observers; the plain request (no query
+// string) is cached.
+func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	build := func() ([]byte, error) {
+		return marshalLine(s.visibleObservers(st.Observers(s.now())))
+	}
+	if r.URL.RawQuery != "" {
+		b, err := build()
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeRaw(w, http.StatusOK, b)
+		return
+	}
+	ttl := time.Duration(s.cfg.ObserversCache.TTLSeconds) * time.Second
+	if ttl <= 0 {
+		ttl = 30 * time.Second
+	}
+	e, err := s.observers.get(ttl, build)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("X-Cache-Age-Seconds", strconv.Itoa(int(time.Since(e.built).Seconds())))
+	writeRaw(w, http.StatusOK, e.body)
+}
+
+// getObserver serves GET /api/observers/{id}; blacklisted → 404.
+func (s *Server) getObserver(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if s.observerBlacklisted(id) {
+		s.writeError(w, r, statusError(http.StatusNotFound, "Observer not found"))
+		return
+	}
+	o, err := st.Observer(id, s.now())
+	if err != nil {
+		if _, msg := statusOf(err); msg == "Not found" {
+			err = statusError(http.StatusNotFound, "Observer not found")
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}

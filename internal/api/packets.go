@@ -1,0 +1,239 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/corescope/corescope/internal/meshcore"
+	"github.com/corescope/corescope/internal/store"
+)
+
+// Packet endpoint limits (documented in API.md).
+const (
+	maxPacketLimit   = store.MaxPacketLimit
+	maxBatchHashes   = 200
+	maxJSONBodyBytes = 64 << 10
+)
+
+// packetQuery parses the filters of GET /api/packets (API.md §5.4).
+func packetQuery(r *http.Request) (store.PacketQuery, error) {
+	q := r.URL.Query()
+	var pq store.PacketQuery
+	var err error
+	if pq.Limit, err = limitParam(q, store.DefaultPacketLimit, maxPacketLimit); err != nil {
+		return pq, err
+	}
+	if pq.Offset, err = offsetParam(q); err != nil {
+		return pq, err
+	}
+	before, err := intParam(q, "before", 0)
+	if err != nil {
+		return pq, err
+	}
+	pq.BeforeID = int64(before)
+	pq.Asc = q.Get("order") == "asc"
+	if pq.Types, err = intListParam(q, "type"); err != nil {
+		return pq, err
+	}
+	if pq.Routes, err = intListParam(q, "route"); err != nil {
+		return pq, err
+	}
+	pq.Observers = listParam(q, "observer")
+	pq.Regions = regionParam(q)
+	pq.Hash = strings.ToLower(strings.TrimSpace(q.Get("hash")))
+	pq.Node = strings.TrimSpace(q.Get("node"))
+	pq.Channel = strings.TrimSpace(q.Get("channel"))
+	since, err := timeParam(q, "since")
+	if err != nil {
+		return pq, err
+	}
+	until, err := timeParam(q, "until")
+	if err != nil {
+		return pq, err
+	}
+	pq.Since, pq.Until = since, until
+	switch e := q.Get("expand"); e {
+	case "", "none":
+	case "observations":
+		pq.Expand = true
+	default:
+		return pq, badRequest("expand must be observations, got %q", e)
+	}
+	pq.Nodes = listParam(q, "nodes")
+	return pq, nil
+}
+
+// listPackets serves GET /api/packets: the plain list, the grouped list
+// (groupByHash=true) and the multi-node list (nodes=…).
+func (s *Server) listPackets(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pq, err := packetQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	grouped, err := boolParam(r.URL.Query(), "groupByHash")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch {
+	case len(pq.Nodes) > 0:
+		page := st.NodePackets(pq.Nodes, pq)
+		writeJSON(w, http.StatusOK, nodePacketsBody{
+			PacketPage: page, Limit: pq.Limit, Offset: pq.Offset, NextBefore: page.NextBefore,
+		})
+	case grouped:
+		writeJSON(w, http.StatusOK, st.GroupedPackets(pq))
+	default:
+		page := st.Packets(pq)
+		writeJSON(w, http.StatusOK, packetsBody{PacketPage: page, NextBefore: page.NextBefore})
+	}
+}
+
+// packetsBody adds the key cursor for the next page (our addition; absent on
+// the last page).
+type packetsBody struct {
+	store.PacketPage
+	NextBefore int64 `json:"nextBefore,omitempty"`
+}
+
+// nodePacketsBody is the nodes= form: limit and offset are always echoed
+// (the original omitted them when 0).
+type nodePacketsBody struct {
+	store.PacketPage
+	Limit      int   `json:"limit"`
+	Offset     int   `json:"offset"`
+	NextBefore int64 `json:"nextBefore,omitempty"`
+}
+
+// packetTimestamps serves GET /api/packets/timestamps?since=: first_seen of
+// every in-memory transmission after since, ascending ([] when none).
+func (s *Server) packetTimestamps(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	raw := strings.TrimSpace(r.URL.Query().Get("since"))
+	if raw == "" {
+		s.writeError(w, r, badRequest("since required"))
+		return
+	}
+	since, err := parseTime("since", raw)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st.Timestamps(since))
+}
+
+// packetDetailBody is GET /api/packets/{id}: the store's detail plus the
+// codec's byte breakdown of the transmission.
+type packetDetailBody struct {
+	store.PacketDetail
+	Breakdown breakdownJSON `json:"breakdown"`
+}
+
+// packetDetail serves GET /api/packets/{id}: by 16-hex hash, else numeric
+// transmission id, else observation id.
+func (s *Server) packetDetail(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := strings.TrimSpace(mux.Vars(r)["id"])
+	if !isHash(id) {
+		if _, convErr := strconv.ParseInt(id, 10, 64); convErr != nil {
+			s.writeError(w, r, badRequest("packet id must be a 16-hex-char hash or a numeric id, got %q", id))
+			return
+		}
+	}
+	d, err := st.Packet(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, packetDetailBody{PacketDetail: d, Breakdown: breakdownOf(d.Raw)})
+}
+
+// breakdownJSON is the byte map of a packet (API.md §5.4 [improve]): the
+// codec's fields, or an error when the bytes do not decode.
+type breakdownJSON struct {
+	Fields []meshcore.Field `json:"fields"`
+	Error  string           `json:"error,omitempty"`
+}
+
+func breakdownOf(raw []byte) breakdownJSON {
+	out := breakdownJSON{Fields: []meshcore.Field{}}
+	fields, err := meshcore.Breakdown(raw)
+	if fields != nil {
+		out.Fields = fields
+	}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out
+}
+
+// batchObservations serves POST /api/packets/observations {"hashes": [...]}.
+func (s *Server) batchObservations(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body struct {
+		Hashes []string `json:"hashes"`
+	}
+	if err := decodeBody(r, maxJSONBodyBytes, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(body.Hashes) > maxBatchHashes {
+		s.writeError(w, r, badRequest("too many hashes (max %d)", maxBatchHashes))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Results map[string][]store.ObsJSON `json:"results"`
+	}{Results: st.ObservationsByHash(body.Hashes)})
+}
+
+// decodeBody reads a JSON body of at most limit bytes into v; errors are 400
+// (`invalid JSON body`) or 413.
+func decodeBody(r *http.Request, limit int64, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return badRequest("invalid JSON body")
+	}
+	if int64(len(body)) > limit {
+		return statusError(http.StatusRequestEntityTooLarge, "request body too large")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return badRequest("invalid JSON body")
+	}
+	return nil
+}
+
+// traces serves GET /api/traces/{hash}: every observation of the hash,
+// oldest first ([] for an unknown hash).
+func (s *Server) traces(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Traces []store.Trace `json:"traces"`
+	}{Traces: st.Traces(mux.Vars(r)["hash"])})
+}

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+)
+
+// routes builds the whole HTTP surface. Every /api route is listed here, on
+// one screen; unknown /api paths are 404 JSON and a wrong method is 405 JSON
+// (the original fell through to the SPA with 200). Any request asking for a
+// WebSocket upgrade goes to the hub, whatever its path (the SPA connects to
+// "/").
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	api := r.PathPrefix("/api").Subrouter()
+	api.Use(s.measure)
+	api.NotFoundHandler = http.HandlerFunc(s.notFound)
+	api.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+
+	get := func(path string, h http.HandlerFunc) {
+		api.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
+	}
+	post := func(path string, h http.HandlerFunc) { api.HandleFunc(path, h).Methods(http.MethodPost) }
+
+	// health and stats
+	get("/healthz", s.healthz)
+	get("/health", s.health)
+	get("/stats", s.stats)
+
+	// config (API.md §5.1)
+	get("/config/cache", s.configCache)
+	get("/config/client", s.configClient)
+	get("/config/regions", s.configRegions)
+	get("/config/theme", s.configTheme)
+	get("/config/map", s.configMap)
+	get("/config/geo-filter", s.getGeoFilter)
+	api.HandleFunc("/config/geo-filter", s.requireKey(s.putGeoFilter)).Methods(http.MethodPut)
+	get("/config/areas", s.configAreas)
+	get("/config/areas/polygons", s.configAreaPolygons)
+
+	// packets and decode (§5.4)
+	get("/packets", s.listPackets)
+	post("/packets", s.requireKey(s.injectPacket))
+	get("/packets/timestamps", s.packetTimestamps)
+	post("/packets/observations", s.batchObservations)
+	get("/packets/{id}", s.packetDetail)
+	post("/decode", s.decode)
+
+	// observers (§5.8)
+	get("/observers", s.listObservers)
+	get("/observers/{id}", s.getObserver)
+
+	// paths, hops, traces, misc (§5.9, §5.10)
+	get("/traces/{hash}", s.traces)
+	get("/iata-coords", s.iataCoords)
+	get("/docs", s.docs)
+	get("/docs/API.md", s.docsMarkdown)
+
+	var root http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if s.hub != nil && isUpgrade(req) {
+			s.hub.ServeHTTP(w, req)
+			return
+		}
+		if req.URL.Path == "/api" || strings.HasPrefix(req.URL.Path, "/api/") {
+			r.ServeHTTP(w, req)
+			return
+		}
+		s.static.ServeHTTP(w, req)
+	})
+	root = cors(s.cfg.CORSAllowedOrigins, root)
+	if s.cfg.Compression.Gzip {
+		root = newGzipper(s.cfg.Compression.Level, s.cfg.Compression.ContentTypes).wrap(root)
+	}
+	return root
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, statusError(http.StatusNotFound, "unknown API endpoint: "+r.URL.Path))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, statusError(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path))
+}

@@ -1,0 +1,145 @@
+// Package api is the HTTP side of the server: the route table (routes.go),
+// one handler file per resource, response encoding and the cross-cutting
+// middleware (CORS, gzip, API key, perf accounting). Handlers parse input,
+// call one store method and write JSON; they never compute or read SQLite.
+// The API reference served at /api/docs is API.md in this directory.
+package api
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/corescope/corescope/internal/config"
+	"github.com/corescope/corescope/internal/live"
+)
+
+// Options are the server's dependencies. Config and Logger are required;
+// the store arrives later through SetStore (it waits for the schema).
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Hub serves WebSocket upgrades on any path; nil disables them.
+	Hub *live.Hub
+	// Public holds the SPA files (embedded or a directory); nil = API only.
+	Public fs.FS
+	// PublicFromDisk disables the content-hash asset cache so edits on disk
+	// show up on reload (the -public flag).
+	PublicFromDisk bool
+	// Publisher hands POST /api/packets to the ingestor; nil = 503.
+	Publisher Publisher
+	// Version, Commit and BuildTime are reported by /api/health and /api/stats.
+	Version, Commit, BuildTime string
+	// ConfigDir is where theme.json is looked up (and data/theme.json);
+	// ConfigPath is the config.json PUT /api/config/geo-filter rewrites.
+	ConfigDir, ConfigPath string
+	// IngestorStatsPath is the ingestor's 1 Hz stats file ("" = none).
+	IngestorStatsPath string
+	// Now is the clock (tests inject one); default time.Now.
+	Now func() time.Time
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	hub     *live.Hub
+	pub     Publisher
+	now     func() time.Time
+	started time.Time
+	version buildInfo
+	statsFn string
+	perf    *perfRecorder
+	static  *staticFiles
+
+	store    atomic.Pointer[storeBox]
+	notReady atomic.Pointer[string] // why the store is not there yet (schema wait…)
+
+	observers observersCache
+
+	configDir, configPath string
+	geoMu                 sync.Mutex // serializes config.json rewrites
+	geoFilter             atomic.Pointer[config.GeoFilter]
+
+	handler http.Handler
+}
+
+type storeBox struct{ s Store }
+
+type buildInfo struct {
+	Version   string
+	Commit    string
+	BuildTime string
+}
+
+// New builds the server and its route table.
+func New(opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg:     opts.Config,
+		log:     opts.Logger.With("component", "api"),
+		hub:     opts.Hub,
+		pub:     opts.Publisher,
+		now:     opts.Now,
+		started: opts.Now(),
+		version: buildInfo{Version: orUnknown(opts.Version), Commit: orUnknown(opts.Commit), BuildTime: orUnknown(opts.BuildTime)},
+		statsFn: opts.IngestorStatsPath,
+		perf:    newPerfRecorder(opts.Now()),
+
+		configDir:  opts.ConfigDir,
+		configPath: opts.ConfigPath,
+	}
+	if s.configDir == "" {
+		s.configDir = "."
+	}
+	if gf := opts.Config.GeoFilter; gf != nil {
+		s.geoFilter.Store(gf)
+	}
+	reason := "starting"
+	s.notReady.Store(&reason)
+	st, err := newStaticFiles(opts.Public, opts.PublicFromDisk, s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.static = st
+	s.handler = s.routes()
+	return s, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// ServeHTTP makes Server the root handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// SetStore makes the store available to the handlers (called once the
+// schema is current and the store is running).
+func (s *Server) SetStore(st Store) { s.store.Store(&storeBox{s: st}) }
+
+// SetNotReady records why there is no store yet (shown by /api/healthz).
+func (s *Server) SetNotReady(reason string) { s.notReady.Store(&reason) }
+
+// getStore returns the store or errNotReady.
+func (s *Server) getStore() (Store, error) {
+	if b := s.store.Load(); b != nil {
+		return b.s, nil
+	}
+	return nil, errNotReady
+}
+
+func (s *Server) storeReady() bool {
+	b := s.store.Load()
+	return b != nil && b.s.Ready()
+}

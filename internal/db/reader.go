@@ -1,0 +1,266 @@
+package db
+
+// reader.go holds the server's read queries (owned by the store engineer): the
+// initial load in chunks, newest first, and the incremental sync that picks up
+// rows the ingestor committed since the last tick. Every query is driven by a
+// primary key or an index (see reader_test.go for the EXPLAIN QUERY PLAN check).
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Querier is what the read queries need: a *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// TxRow is one transmissions row as the server reads it.
+type TxRow struct {
+	ID             int64
+	RawHex         string
+	Hash           string
+	FirstSeen      string
+	RouteType      sql.NullInt64
+	PayloadType    sql.NullInt64
+	PayloadVersion sql.NullInt64
+	DecodedJSON    sql.NullString
+	FromPubkey     sql.NullString
+	ChannelHash    sql.NullString
+	ScopeName      sql.NullString
+}
+
+// ObsRow is one observations row as the server reads it.
+type ObsRow struct {
+	ID             int64
+	TransmissionID int64
+	ObserverIdx    sql.NullInt64
+	Direction      sql.NullString
+	SNR            sql.NullFloat64
+	RSSI           sql.NullFloat64
+	Score          sql.NullInt64
+	PathJSON       sql.NullString
+	Timestamp      int64
+	ResolvedPath   sql.NullString
+	RawHex         sql.NullString
+}
+
+// NodeRow is one nodes row.
+type NodeRow struct {
+	PublicKey         string
+	Name              sql.NullString
+	Role              sql.NullString
+	Lat               sql.NullFloat64
+	Lon               sql.NullFloat64
+	LastSeen          sql.NullString
+	FirstSeen         sql.NullString
+	AdvertCount       sql.NullInt64
+	BatteryMV         sql.NullInt64
+	TemperatureC      sql.NullFloat64
+	ForeignAdvert     sql.NullInt64
+	DefaultScope      sql.NullString
+	MultibyteSup      sql.NullInt64
+	MultibyteEvidence sql.NullString
+}
+
+// ObserverRow is one observers row; Idx is the rowid that observations.observer_idx
+// points to (an explicit INTEGER PRIMARY KEY after our migrations, the implicit
+// rowid on a database written by the original).
+type ObserverRow struct {
+	Idx               int64
+	ID                string
+	Name              sql.NullString
+	IATA              sql.NullString
+	LastSeen          sql.NullString
+	FirstSeen         sql.NullString
+	PacketCount       sql.NullInt64
+	Model             sql.NullString
+	Firmware          sql.NullString
+	ClientVersion     sql.NullString
+	Radio             sql.NullString
+	BatteryMV         sql.NullInt64
+	UptimeSecs        sql.NullInt64
+	NoiseFloor        sql.NullFloat64
+	Inactive          sql.NullInt64
+	LastPacketAt      sql.NullString
+	ClockSkewSeconds  sql.NullInt64
+	ClockSkewCount24h sql.NullInt64
+	ClockLastNaiveAt  sql.NullString
+}
+
+const rdTxColumns = `id, raw_hex, hash, first_seen, route_type, payload_type, payload_version,
+	decoded_json, from_pubkey, channel_hash, scope_name`
+
+const rdObsColumns = `id, transmission_id, observer_idx, direction, snr, rssi, score, path_json,
+	timestamp, resolved_path, raw_hex`
+
+const rdNodeColumns = `public_key, name, role, lat, lon, last_seen, first_seen, advert_count,
+	battery_mv, temperature_c, foreign_advert, default_scope, multibyte_sup, multibyte_evidence`
+
+const rdObserverColumns = `rowid, id, name, iata, last_seen, first_seen, packet_count, model,
+	firmware, client_version, radio, battery_mv, uptime_secs, noise_floor, inactive,
+	last_packet_at, clock_skew_seconds, clock_skew_count_24h, clock_last_naive_at`
+
+// ReadMaxIDs returns the largest transmission and observation ids (0 on an empty table).
+func ReadMaxIDs(ctx context.Context, q Querier) (maxTx, maxObs int64, err error) {
+	err = q.QueryRowContext(ctx,
+		`SELECT COALESCE((SELECT MAX(id) FROM transmissions), 0),
+		        COALESCE((SELECT MAX(id) FROM observations), 0)`).Scan(&maxTx, &maxObs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read max ids: %w", err)
+	}
+	return maxTx, maxObs, nil
+}
+
+// ReadCounts returns the number of transmissions and observations (for load progress).
+func ReadCounts(ctx context.Context, q Querier) (txs, obs int64, err error) {
+	err = q.QueryRowContext(ctx,
+		`SELECT (SELECT COUNT(*) FROM transmissions), (SELECT COUNT(*) FROM observations)`).Scan(&txs, &obs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count rows: %w", err)
+	}
+	return txs, obs, nil
+}
+
+// ReadTransmissionsBefore returns up to limit transmissions with id < beforeID, newest
+// (highest id) first. The initial load walks the table backwards with it.
+func ReadTransmissionsBefore(ctx context.Context, q Querier, beforeID int64, limit int) ([]TxRow, error) {
+	rows, err := q.QueryContext(ctx,
+		`SELECT `+rdTxColumns+` FROM transmissions WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query transmissions before %d: %w", beforeID, err)
+	}
+	return scanTxRows(rows)
+}
+
+// ReadTransmissionsAfter returns up to limit transmissions with id > afterID in id order
+// (the sync's new rows).
+func ReadTransmissionsAfter(ctx context.Context, q Querier, afterID int64, limit int) ([]TxRow, error) {
+	rows, err := q.QueryContext(ctx,
+		`SELECT `+rdTxColumns+` FROM transmissions WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query transmissions after %d: %w", afterID, err)
+	}
+	return scanTxRows(rows)
+}
+
+func scanTxRows(rows *sql.Rows) ([]TxRow, error) {
+	defer rows.Close()
+	var out []TxRow
+	for rows.Next() {
+		var r TxRow
+		var raw sql.NullString
+		if err := rows.Scan(&r.ID, &raw, &r.Hash, &r.FirstSeen, &r.RouteType, &r.PayloadType,
+			&r.PayloadVersion, &r.DecodedJSON, &r.FromPubkey, &r.ChannelHash, &r.ScopeName); err != nil {
+			return nil, fmt.Errorf("scan transmission: %w", err)
+		}
+		r.RawHex = raw.String
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("iterate transmissions: %w", err)
+	}
+	return out, nil
+}
+
+// ReadObservationsForTxRange returns every observation whose transmission_id is in
+// [minTx, maxTx], in id order. Uses idx_observations_transmission_id.
+func ReadObservationsForTxRange(ctx context.Context, q Querier, minTx, maxTx int64) ([]ObsRow, error) {
+	rows, err := q.QueryContext(ctx,
+		`SELECT `+rdObsColumns+` FROM observations WHERE transmission_id BETWEEN ? AND ? ORDER BY id`,
+		minTx, maxTx)
+	if err != nil {
+		return nil, fmt.Errorf("query observations for tx %d..%d: %w", minTx, maxTx, err)
+	}
+	return scanObsRows(rows)
+}
+
+// ReadObservationsAfter returns up to limit observations with id > afterID in id order.
+func ReadObservationsAfter(ctx context.Context, q Querier, afterID int64, limit int) ([]ObsRow, error) {
+	rows, err := q.QueryContext(ctx,
+		`SELECT `+rdObsColumns+` FROM observations WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query observations after %d: %w", afterID, err)
+	}
+	return scanObsRows(rows)
+}
+
+func scanObsRows(rows *sql.Rows) ([]ObsRow, error) {
+	defer rows.Close()
+	var out []ObsRow
+	for rows.Next() {
+		var r ObsRow
+		if err := rows.Scan(&r.ID, &r.TransmissionID, &r.ObserverIdx, &r.Direction, &r.SNR, &r.RSSI,
+			&r.Score, &r.PathJSON, &r.Timestamp, &r.ResolvedPath, &r.RawHex); err != nil {
+			return nil, fmt.Errorf("scan observation: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("iterate observations: %w", err)
+	}
+	return out, nil
+}
+
+// ReadNodes returns the nodes rows with last_seen >= since (all rows when since is "").
+// Uses idx_nodes_last_seen for the incremental form.
+func ReadNodes(ctx context.Context, q Querier, since string) ([]NodeRow, error) {
+	query := `SELECT ` + rdNodeColumns + ` FROM nodes`
+	var args []any
+	if since != "" {
+		query += ` WHERE last_seen >= ?`
+		args = append(args, since)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query nodes: %w", err)
+	}
+	defer rows.Close()
+	var out []NodeRow
+	for rows.Next() {
+		var r NodeRow
+		if err := rows.Scan(&r.PublicKey, &r.Name, &r.Role, &r.Lat, &r.Lon, &r.LastSeen, &r.FirstSeen,
+			&r.AdvertCount, &r.BatteryMV, &r.TemperatureC, &r.ForeignAdvert, &r.DefaultScope,
+			&r.MultibyteSup, &r.MultibyteEvidence); err != nil {
+			return nil, fmt.Errorf("scan node: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("iterate nodes: %w", err)
+	}
+	return out, nil
+}
+
+// ReadObservers returns the observers rows with last_seen >= since (all rows when since
+// is ""). Uses idx_observers_last_seen for the incremental form.
+func ReadObservers(ctx context.Context, q Querier, since string) ([]ObserverRow, error) {
+	query := `SELECT ` + rdObserverColumns + ` FROM observers`
+	var args []any
+	if since != "" {
+		query += ` WHERE last_seen >= ?`
+		args = append(args, since)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query observers: %w", err)
+	}
+	defer rows.Close()
+	var out []ObserverRow
+	for rows.Next() {
+		var r ObserverRow
+		if err := rows.Scan(&r.Idx, &r.ID, &r.Name, &r.IATA, &r.LastSeen, &r.FirstSeen, &r.PacketCount,
+			&r.Model, &r.Firmware, &r.ClientVersion, &r.Radio, &r.BatteryMV, &r.UptimeSecs,
+			&r.NoiseFloor, &r.Inactive, &r.LastPacketAt, &r.ClockSkewSeconds, &r.ClockSkewCount24h,
+			&r.ClockLastNaiveAt); err != nil {
+			return nil, fmt.Errorf("scan observer: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("iterate observers: %w", err)
+	}
+	return out, nil
+}

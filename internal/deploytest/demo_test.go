@@ -1,0 +1,175 @@
+package deploytest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDemoShowsLiveMeshInBrowser runs the README's `./manage.sh demo` with
+// its ports moved by env, checks the API and a real Chromium see packets,
+// nodes, decrypted channel chat and live traffic, then stops it with SIGINT
+// (Ctrl+C) and checks everything it started has exited.
+func TestDemoShowsLiveMeshInBrowser(t *testing.T) {
+	pwDir := filepath.Join(repoRoot, "internal", "webtest", "browser", "node_modules", "playwright-core")
+	if _, err := os.Stat(pwDir); err != nil {
+		t.Fatalf("playwright-core not installed at %s (./manage.sh test runs npm ci there): %v", pwDir, err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatalf("node not installed: %v", err)
+	}
+	httpPort, mqttPort := freePort(t), freePort(t)
+	demoDir := filepath.Join(t.TempDir(), "demo")
+	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+
+	cmd := exec.Command("bash", filepath.Join(repoRoot, "manage.sh"), "demo")
+	cmd.Env = append(os.Environ(),
+		"CORESCOPE_BIN_DIR="+binDir,
+		fmt.Sprintf("DEMO_HTTP_PORT=%d", httpPort),
+		fmt.Sprintf("DEMO_MQTT_PORT=%d", mqttPort),
+		"DEMO_DIR="+demoDir,
+		"DEMO_HISTORY_TRANSMISSIONS=1500",
+		"DEMO_RATE=4",
+	)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start ./manage.sh demo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("demo output:\n%s", tail(out.String(), 40))
+			for _, f := range []string{"ingestor.log", "server.log", "meshsim.log"} {
+				b, _ := os.ReadFile(filepath.Join(demoDir, f))
+				t.Logf("%s (tail):\n%s", f, tail(string(b), 15))
+			}
+		}
+	}()
+
+	eventually(t, 120*time.Second, "demo announces it is running", func() error {
+		select {
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("demo exited early: %v", err)
+		default:
+		}
+		if !strings.Contains(out.String(), "demo is running") {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	var first apiStats
+	eventually(t, 60*time.Second, "demo history visible in /api/stats", func() error {
+		if err := getJSON(base+"/api/stats", &first); err != nil {
+			return err
+		}
+		if first.TotalTransmissions < 500 || first.TotalNodes == 0 || first.TotalObservers == 0 {
+			return fmt.Errorf("stats %+v", first)
+		}
+		return nil
+	})
+	// Decrypted channel chat: the simulated mesh talks on Public and #test.
+	eventually(t, 30*time.Second, "decrypted channels listed", func() error {
+		var ch struct {
+			Channels []struct {
+				Name         string `json:"name"`
+				MessageCount int    `json:"messageCount"`
+			} `json:"channels"`
+		}
+		if err := getJSON(base+"/api/channels", &ch); err != nil {
+			return err
+		}
+		for _, c := range ch.Channels {
+			if (strings.EqualFold(c.Name, "public") || c.Name == "#test") && c.MessageCount > 0 {
+				return nil
+			}
+		}
+		return fmt.Errorf("no decrypted Public/#test messages in %+v", ch.Channels)
+	})
+
+	shots := filepath.Join(repoRoot, "internal", "webtest", "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		shots = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", filepath.Join(repoRoot, "internal", "deploytest", "demo_check.mjs"), base, shots)
+	node.Env = append(os.Environ(), "PLAYWRIGHT_CORE="+pwDir, "CHROMIUM=/usr/bin/chromium")
+	res, err := node.CombinedOutput()
+	if err != nil {
+		t.Fatalf("browser check failed: %v\n%s", err, res)
+	}
+	var found struct {
+		PacketRows int      `json:"packetRows"`
+		MapMarkers int      `json:"mapMarkers"`
+		Errors     []string `json:"errors"`
+	}
+	lines := strings.Split(strings.TrimSpace(string(res)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &found); err != nil {
+		t.Fatalf("browser check output: %v\n%s", err, res)
+	}
+	t.Logf("browser saw %d packet rows, %d map markers; page errors: %v", found.PacketRows, found.MapMarkers, found.Errors)
+
+	// Live traffic keeps arriving.
+	eventually(t, 60*time.Second, "live traffic adds transmissions", func() error {
+		var now apiStats
+		if err := getJSON(base+"/api/stats", &now); err != nil {
+			return err
+		}
+		if now.TotalTransmissions <= first.TotalTransmissions {
+			return fmt.Errorf("still %d transmissions", now.TotalTransmissions)
+		}
+		return nil
+	})
+
+	// Ctrl+C: SIGINT to manage.sh stops all three processes.
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatalf("SIGINT: %v", err)
+	}
+	select {
+	case err := <-done:
+		stopped = true
+		if err != nil {
+			t.Errorf("demo exit after Ctrl+C: %v (want a clean exit)", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatalf("demo still running 40 s after SIGINT")
+	}
+	if !strings.Contains(out.String(), "demo stopped") {
+		t.Errorf("demo did not report stopping:\n%s", tail(out.String(), 10))
+	}
+	// Nothing the demo started may outlive it: the group is empty.
+	if err := syscall.Kill(-cmd.Process.Pid, 0); err == nil {
+		t.Errorf("processes of the demo's group still alive after Ctrl+C")
+	}
+	if c, err := (&httpClientNoRetry{}).get(base + "/api/stats"); err == nil {
+		t.Errorf("server still answers after Ctrl+C (status %d)", c)
+	}
+}
+
+// httpClientNoRetry does one short GET, for "is anything still listening".
+type httpClientNoRetry struct{}
+
+func (httpClientNoRetry) get(url string) (int, error) {
+	resp, err := httpClient.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,268 @@
+package deploytest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/corescope/corescope/internal/meshsim"
+)
+
+// stack is one native run of the container layout: docker/entrypoint.sh →
+// supervisord → mosquitto, ingestor, server, caddy.
+type stack struct {
+	t        *testing.T
+	env      []string
+	data     string
+	run      string
+	httpPort int // Caddy, the only port a browser would use
+	mqttURL  string
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	done     chan error
+}
+
+func (s *stack) base() string { return fmt.Sprintf("http://127.0.0.1:%d", s.httpPort) }
+
+// startStack runs the repository's entrypoint with the container paths and
+// ports overridden through its environment, as the Dockerfile's ENV would.
+func startStack(t *testing.T) *stack {
+	t.Helper()
+	for _, bin := range []string{"supervisord", "supervisorctl", "caddy"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s not installed (apt-get install supervisor caddy; ./manage.sh test installs them): %v", bin, err)
+		}
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatalf("current user: %v", err)
+	}
+	tmp := t.TempDir()
+	s := &stack{
+		t:        t,
+		data:     filepath.Join(tmp, "data"),
+		run:      filepath.Join(tmp, "run"),
+		httpPort: freePort(t),
+		out:      &syncBuffer{},
+		done:     make(chan error, 1),
+	}
+	mqttPort := freePort(t)
+	s.mqttURL = fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort)
+	s.env = []string{
+		"CORESCOPE_APP=" + binDir,
+		"CORESCOPE_DATA=" + s.data,
+		"CORESCOPE_RUN=" + s.run,
+		"CORESCOPE_DOCKER=" + filepath.Join(repoRoot, "docker"),
+		"CORESCOPE_CADDYFILE=" + filepath.Join(repoRoot, "docker", "Caddyfile"),
+		fmt.Sprintf("CORESCOPE_HTTP_PORT=%d", s.httpPort),
+		fmt.Sprintf("CORESCOPE_HTTPS_PORT=%d", freePort(t)),
+		fmt.Sprintf("CORESCOPE_MQTT_PORT=%d", mqttPort),
+		"CORESCOPE_MQTT_BIND=127.0.0.1",
+		fmt.Sprintf("CORESCOPE_SERVER_PORT=%d", freePort(t)),
+		"CORESCOPE_USER=" + u.Username,
+		"CORESCOPE_SUPERVISORD_USER=" + u.Username,
+		"XDG_DATA_HOME=" + filepath.Join(tmp, "xdg"),
+		"PATH=" + os.Getenv("PATH") + ":/usr/sbin:/usr/bin",
+		"HOME=" + tmp,
+	}
+	s.cmd = exec.Command("bash", filepath.Join(repoRoot, "docker", "entrypoint.sh"))
+	s.cmd.Env = s.env
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	// Own process group: if supervisord ever leaves a child behind, the
+	// cleanup can still end everything this test started.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("start entrypoint: %v", err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(s.stop)
+	return s
+}
+
+// stop sends supervisord SIGTERM (what `docker stop` does) and waits for
+// it to stop its programs.
+func (s *stack) stop() {
+	pid := s.cmd.Process.Pid
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(45 * time.Second):
+		s.t.Errorf("supervisord did not exit within 45 s of SIGTERM; killing its process group")
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		<-s.done
+	}
+	if s.t.Failed() {
+		s.t.Logf("container log (last 60 lines):\n%s", tail(s.out.String(), 60))
+	}
+}
+
+func (s *stack) supervisorctl(args ...string) (string, error) {
+	cmd := exec.Command("supervisorctl", append([]string{"-c", filepath.Join(repoRoot, "docker", "supervisord.conf")}, args...)...)
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (s *stack) stats() (apiStats, error) {
+	var st apiStats
+	err := getJSON(s.base()+"/api/stats", &st)
+	return st, err
+}
+
+// publish sends msgs to the stack's Mosquitto and returns their distinct
+// transmission hashes.
+func (s *stack) publish(msgs []meshsim.Message) map[string]bool {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := meshsim.Publish(ctx, s.mqttURL, msgs, 0); err != nil {
+		s.t.Fatalf("publish %d messages to %s: %v", len(msgs), s.mqttURL, err)
+	}
+	hashes := map[string]bool{}
+	for _, m := range msgs {
+		if m.Hash != "" {
+			hashes[m.Hash] = true
+		}
+	}
+	return hashes
+}
+
+// waitStored waits until every hash in want is in the database and the
+// server (through Caddy) reports at least that many transmissions.
+func (s *stack) waitStored(want map[string]bool, what string) {
+	s.t.Helper()
+	db := filepath.Join(s.data, "meshcore.db")
+	eventually(s.t, 60*time.Second, what, func() error {
+		got, err := dbHashes(db)
+		if err != nil {
+			return err
+		}
+		if n, sample := missing(want, got); n > 0 {
+			return fmt.Errorf("%d of %d transmissions not in the database, e.g. %v", n, len(want), sample)
+		}
+		st, err := s.stats()
+		if err != nil {
+			return err
+		}
+		if st.TotalTransmissions < len(want) {
+			return fmt.Errorf("server reports %d transmissions, want ≥ %d", st.TotalTransmissions, len(want))
+		}
+		return nil
+	})
+}
+
+func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.T) {
+	s := startStack(t)
+
+	// Through Caddy: HTTP first, then readiness.
+	eventually(t, 90*time.Second, "server answers through Caddy", func() error {
+		_, err := s.stats()
+		return err
+	})
+	eventually(t, 60*time.Second, "/api/healthz ready through Caddy", func() error {
+		var h struct {
+			Ready bool `json:"ready"`
+		}
+		if err := getJSON(s.base()+"/api/healthz", &h); err != nil {
+			return err
+		}
+		if !h.Ready {
+			return fmt.Errorf("ready=false")
+		}
+		return nil
+	})
+	if out, err := s.supervisorctl("status"); err != nil ||
+		strings.Count(out, "RUNNING") != 4 {
+		t.Fatalf("supervisorctl status: want 4 programs RUNNING, got (err %v):\n%s", err, out)
+	}
+	cfg, err := os.ReadFile(filepath.Join(s.data, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"apiKey"`) {
+		t.Fatalf("entrypoint did not create config.json with an apiKey on first start: %v\n%s", err, cfg)
+	}
+
+	sim := meshsim.New(meshsim.Options{Seed: 7, Nodes: 60, Observers: 4, Duration: time.Hour})
+	msgs := sim.Generate(400)
+	half := len(msgs) / 2
+	first := s.publish(msgs[:half])
+	s.waitStored(first, "first batch stored and served")
+
+	var nodes struct {
+		Nodes []struct {
+			PublicKey string `json:"public_key"`
+		} `json:"nodes"`
+	}
+	if err := getJSON(s.base()+"/api/nodes?limit=5", &nodes); err != nil {
+		t.Fatalf("GET /api/nodes through Caddy: %v", err)
+	}
+	if len(nodes.Nodes) == 0 {
+		t.Fatalf("GET /api/nodes through Caddy: no nodes after %d transmissions", len(first))
+	}
+
+	// The live feed through Caddy's WebSocket proxying.
+	wsURL := fmt.Sprintf("ws://127.0.0.1:%d/ws", s.httpPort)
+	conn, resp, err := websocket.DefaultDialer.Dial(wsURL, nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("WebSocket %s through Caddy: %v (HTTP %d)", wsURL, err, status)
+	}
+	defer conn.Close()
+	live := sim.Generate(20)
+	pubErr := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		pubErr <- meshsim.Publish(ctx, s.mqttURL, live, 0)
+	}()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, frame, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("no WebSocket message through Caddy within 30 s of publishing: %v", err)
+	}
+	if len(frame) == 0 {
+		t.Fatalf("empty WebSocket frame")
+	}
+	if err := <-pubErr; err != nil {
+		t.Fatalf("publish live traffic: %v", err)
+	}
+
+	// Restart without loss: stop the ingestor, publish while it is down
+	// (Mosquitto queues for its persistent session), start it again.
+	if out, err := s.supervisorctl("stop", "ingestor"); err != nil || !strings.Contains(out, "stopped") {
+		t.Fatalf("supervisorctl stop ingestor: %v\n%s", err, out)
+	}
+	rest := msgs[half:]
+	second := s.publish(rest)
+	if out, err := s.supervisorctl("start", "ingestor"); err != nil || !strings.Contains(out, "started") {
+		t.Fatalf("supervisorctl start ingestor: %v\n%s", err, out)
+	}
+	eventually(t, 30*time.Second, "ingestor RUNNING again", func() error {
+		out, err := s.supervisorctl("status", "ingestor")
+		if err != nil && !strings.Contains(out, "RUNNING") {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		if !strings.Contains(out, "RUNNING") {
+			return fmt.Errorf("status: %s", strings.TrimSpace(out))
+		}
+		return nil
+	})
+	all := map[string]bool{}
+	for h := range first {
+		all[h] = true
+	}
+	for h := range second {
+		all[h] = true
+	}
+	s.waitStored(all, "everything published while the ingestor was stopped arrives after its restart")
+}

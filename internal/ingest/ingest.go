@@ -1,0 +1,206 @@
+// Package ingest is the MQTT → SQLite ingestor: one paho client per broker
+// source, parsing of the meshcoretomqtt JSON, packet decoding, filters, and a
+// single group-commit writer that acknowledges each MQTT message only after
+// the transaction holding its rows has committed (at-least-once; redeliveries
+// are absorbed by the database's de-dup keys).
+//
+// Flow: paho handler goroutine (parse, filter, decode, build rows) → bounded
+// queue (backpressure: a full queue blocks handlers, unacked messages stop the
+// broker at max_inflight_messages, paho's keepalive keeps running) → writer
+// goroutine (batch of ≤ ingest.batchSize messages or ingest.batchDelayMs,
+// one transaction, then Ack each message). Bad input is counted per reason,
+// logged rate-limited, and acknowledged so it is never redelivered.
+//
+// Use: ing, err := ingest.New(cfg, ingest.Options{Logger: l}); err = ing.Run(ctx).
+// Stats (also written every second to the stats file) come from ing.Stats().
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corescope/corescope/internal/channel"
+	"github.com/corescope/corescope/internal/config"
+)
+
+// Options are the process-level knobs that are not in config.json.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the ingest clock (default time.Now).
+	Now func() time.Time
+	// StatsPath overrides where the stats file goes; "" = env
+	// CORESCOPE_INGESTOR_STATS (folded into cfg.IngestorStatsPath by
+	// config.Load when set), else <dir of dbPath>/ingestor-stats.json. "-"
+	// disables the file.
+	StatsPath string
+	// StatsInterval is how often the stats file is written (default 1 s).
+	StatsInterval time.Duration
+	// WatchInterval, StallAfter tune the stall watchdog (defaults 60 s, 5 min).
+	WatchInterval time.Duration
+	StallAfter    time.Duration
+	// ConnectTimeout overrides every source's connectTimeoutSec (0 = config).
+	ConnectTimeout time.Duration
+}
+
+// Ingestor runs the sources and the writer. Create it with New and start it
+// with Run; Stats may be called at any time.
+type Ingestor struct {
+	cfg  *config.Config
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+
+	writer   dbWriter
+	st       storer
+	keys     *channel.Keyring
+	regions  []regionKey
+	geo      *geoFilter
+	logLimit *limiter
+
+	foreignDrop    bool
+	validateSigs   bool
+	blacklist      map[string]bool
+	whitelist      map[string]bool
+	sampleInterval time.Duration
+
+	queue      chan *item
+	batchSize  int
+	batchDelay time.Duration
+	stopping   chan struct{}
+	hardStop   chan struct{}
+
+	ctr       counters
+	started   time.Time
+	statsPath string
+
+	mu      sync.Mutex // guards sources (set once in Run) for Stats
+	sources []*source
+	procIO  procIOSampler
+}
+
+// New validates cfg, opens (and migrates) the database and builds the channel
+// keyring. The caller must call Run, which closes the database when it ends.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, error) {
+	ing := &Ingestor{
+		cfg:            cfg,
+		opts:           opts,
+		log:            logger(opts.Logger).With("component", "ingest"),
+		now:            opts.Now,
+		regions:        newRegionKeys(cfg.HashRegions),
+		geo:            newGeoFilter(cfg.GeoFilter),
+		logLimit:       newLimiter(10 * time.Second),
+		foreignDrop:    strings.EqualFold(cfg.ForeignAdverts.Mode, "drop"),
+		validateSigs:   cfg.ValidateSignatures,
+		blacklist:      lowerSet(cfg.ObserverBlacklist, strings.ToLower),
+		whitelist:      lowerSet(cfg.ObserverIATAWhitelist, strings.ToUpper),
+		sampleInterval: time.Duration(cfg.Metrics.SampleIntervalSec) * time.Second,
+		batchSize:      cfg.Ingest.BatchSize,
+		batchDelay:     time.Duration(cfg.Ingest.BatchDelayMs) * time.Millisecond,
+		stopping:       make(chan struct{}),
+		hardStop:       make(chan struct{}),
+		started:        time.Now(),
+	}
+	if ing.now == nil {
+		ing.now = time.Now
+	}
+	if ing.batchSize <= 0 {
+		ing.batchSize = 500
+	}
+	if ing.batchDelay <= 0 {
+		ing.batchDelay = 50 * time.Millisecond
+	}
+	qs := cfg.Ingest.QueueSize
+	if qs <= 0 {
+		qs = 10000
+	}
+	ing.queue = make(chan *item, qs)
+	ing.statsPath = statsPath(cfg, opts)
+
+	keys, err := loadKeyring(cfg, ing.log)
+	if err != nil {
+		return nil, err
+	}
+	ing.keys = keys
+
+	w, err := openWriter(ctx, cfg.DBPath, ing.log)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
+	}
+	ing.writer = w
+	ing.st = newDBStore(w, &ing.ctr)
+	return ing, nil
+}
+
+// dbWriter is what the ingestor uses of *db.Writer.
+type dbWriter interface {
+	batchWriter
+	Close() error
+}
+
+// openWriter opens the single database writer (applying migrations).
+var openWriter = func(ctx context.Context, path string, log *slog.Logger) (dbWriter, error) {
+	return nil, errors.New("db writer not available yet")
+}
+
+func lowerSet(list []string, norm func(string) string) map[string]bool {
+	if len(list) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(list))
+	for _, v := range list {
+		if v = norm(strings.TrimSpace(v)); v != "" {
+			m[v] = true
+		}
+	}
+	return m
+}
+
+// statsPath resolves where the stats file goes (see Options.StatsPath).
+func statsPath(cfg *config.Config, opts Options) string {
+	switch {
+	case opts.StatsPath == "-":
+		return ""
+	case opts.StatsPath != "":
+		return opts.StatsPath
+	case cfg.IngestorStatsPath != "" && cfg.IngestorStatsPath != config.Default().IngestorStatsPath:
+		return cfg.IngestorStatsPath
+	}
+	return filepath.Join(filepath.Dir(cfg.DBPath), "ingestor-stats.json")
+}
+
+// loadKeyring builds the channel keyring of INGEST §8.1: built-ins, the
+// rainbow file (env CHANNEL_KEYS_PATH / channelKeysPath / channel-rainbow.json
+// next to the config file; missing is fine), hashChannels, channelKeys.
+func loadKeyring(cfg *config.Config, log *slog.Logger) (*channel.Keyring, error) {
+	path := cfg.ChannelKeysPath
+	explicit := path != ""
+	if path == "" {
+		dir := "."
+		if cfg.Path != "" {
+			dir = filepath.Dir(cfg.Path)
+		}
+		path = filepath.Join(dir, "channel-rainbow.json")
+	}
+	var rainbow map[string]string
+	if b, err := os.ReadFile(path); err == nil {
+		rainbow, err = channel.ParseRainbow(b)
+		if err != nil {
+			log.Error("channel rainbow file ignored", "path", path, "err", err)
+		}
+	} else if explicit || !errors.Is(err, os.ErrNotExist) {
+		log.Warn("channel rainbow file not read", "path", path, "err", err)
+	}
+	kr, err := channel.New(channel.Config{Rainbow: rainbow, HashChannels: cfg.HashChannels, Keys: cfg.ChannelKeys})
+	if err != nil {
+		return nil, fmt.Errorf("channel keys: %w", err)
+	}
+	log.Info("channel keys loaded", "keys", kr.Len())
+	return kr, nil
+}

@@ -1,0 +1,390 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// MaxPayloadBytes bounds one MQTT payload. A meshcoretomqtt packet message is
+// well under 2 KB (the raw packet is at most 255 bytes); anything far larger is
+// not from a bridge and is dropped before the JSON parser sees it.
+const MaxPayloadBytes = 64 << 10
+
+// Kind says which path of INGEST.md a message takes.
+type Kind uint8
+
+const (
+	// KindPacket is a meshcoretomqtt packet message (has a non-empty raw).
+	KindPacket Kind = iota + 1
+	// KindStatus is a meshcoretomqtt status message (topic …/<iata>/<id>/status).
+	KindStatus
+	// KindCompanionChannel is a legacy Format-2 channel message (meshcore/message/channel/<n>).
+	KindCompanionChannel
+	// KindCompanionDirect is a legacy Format-2 direct message (meshcore/message/direct/<id>).
+	KindCompanionDirect
+)
+
+// Drop reasons. They are stable strings: they appear as keys of the "drops"
+// object in the stats file and as the reason attribute in logs.
+const (
+	DropInvalidJSON   = "invalid_json"
+	DropOversized     = "oversized"
+	DropIgnoredTopic  = "ignored_topic"  // meshcore/status, meshcore/events/connection
+	DropUnknownTopic  = "unknown_topic"  // JSON without raw on a non-status, non-companion topic (e.g. bridge debug)
+	DropBlacklisted   = "blacklisted"    // observerBlacklist
+	DropIATAFiltered  = "iata_filtered"  // observerIATAWhitelist or per-source iataFilter
+	DropDecodeError   = "decode_error"   // invalid hex, truncated packet, oversized packet payload
+	DropInvalidAdvert = "invalid_advert" // ADVERT failing structural validation (INGEST §5.3.1)
+	DropBadSignature  = "bad_signature"  // ADVERT with an invalid Ed25519 signature (row in dropped_packets)
+	DropForeignAdvert = "foreign_advert" // ADVERT outside geo_filter with foreignAdverts.mode=drop
+	DropEmptyText     = "empty_text"     // companion message without text
+	DropOfflineStatus = "offline_status" // status "offline" / retained status: not a sign of life
+	DropWriteError    = "write_error"    // the database rejected the row
+)
+
+// Envelope is one MQTT message after JSON parsing and topic analysis, before
+// packet decoding. Only the fields that CoreScope uses are kept.
+type Envelope struct {
+	Kind       Kind
+	Topic      string
+	Region     string // topic segment 1 (IATA)
+	ObserverID string // topic segment 2, verbatim
+
+	// Packet and companion fields (INGEST §2.1, §2.3).
+	Raw           string // hex with whitespace removed
+	SNR, RSSI     *float64
+	Score         *int64
+	Direction     string
+	Origin        string
+	PayloadRegion string
+	Timestamp     string // envelope timestamp, only used for clock-skew detection
+
+	// Status fields (INGEST §2.2).
+	Status string // "online" / "offline" as sent
+	Meta   ObserverMeta
+
+	// Companion (Format-2) fields.
+	Text            string
+	ChannelIdx      int
+	SenderTimestamp *int64
+}
+
+// ObserverMeta is the device information a status message carries. Nil
+// pointers and empty strings mean "not sent" and never overwrite stored values.
+type ObserverMeta struct {
+	Model, Firmware, ClientVersion, Radio string
+	BatteryMV, UptimeSecs                 *int64
+	NoiseFloor                            *float64
+	TxAirSecs, RxAirSecs, RecvErrors      *int64
+	PacketsSent, PacketsRecv              *int64
+}
+
+// Any reports whether the status message carried any device information.
+func (m ObserverMeta) Any() bool {
+	return m.Model != "" || m.Firmware != "" || m.ClientVersion != "" || m.Radio != "" ||
+		m.BatteryMV != nil || m.UptimeSecs != nil || m.NoiseFloor != nil ||
+		m.TxAirSecs != nil || m.RxAirSecs != nil || m.RecvErrors != nil ||
+		m.PacketsSent != nil || m.PacketsRecv != nil
+}
+
+// HasMetrics reports whether an observer_metrics sample should be written.
+// Like the reference, text-only meta still writes a sample (with NULL numbers).
+func (m ObserverMeta) HasMetrics() bool { return m.Any() }
+
+// DropError is returned by ParseMessage for a message that is not ingested.
+// Reason is one of the Drop* constants.
+type DropError struct {
+	Reason string
+	Err    error
+}
+
+func (e *DropError) Error() string {
+	if e.Err == nil {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Err.Error()
+}
+
+func (e *DropError) Unwrap() error { return e.Err }
+
+func drop(reason string, err error) error { return &DropError{Reason: reason, Err: err} }
+
+// DropReason returns the Drop* reason of err, or DropWriteError for any other error.
+func DropReason(err error) string {
+	var de *DropError
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return DropWriteError
+}
+
+// num is a JSON value that may be a number or a numeric string with a unit
+// suffix ("-110dBm"). Unparseable values stay unset: the packet is still stored.
+type num struct {
+	v  float64
+	ok bool
+}
+
+func (n *num) UnmarshalJSON(b []byte) error {
+	n.ok = false
+	if len(b) == 0 || b[0] == 'n' { // null
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil
+		}
+		n.v, n.ok = parseNumString(s)
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	n.v, n.ok = f, true
+	return nil
+}
+
+func (n num) float() *float64 {
+	if !n.ok {
+		return nil
+	}
+	v := n.v
+	return &v
+}
+
+func (n num) int() *int64 {
+	if !n.ok || n.v > math.MaxInt64/2 || n.v < math.MinInt64/2 {
+		return nil
+	}
+	v := int64(math.Round(n.v))
+	return &v
+}
+
+// unitSuffixes are stripped case-insensitively before parsing numeric strings
+// (INGEST §2.1); longer suffixes first so "dBm" is not read as "m".
+var unitSuffixes = []string{"dbm", "db", "mw", "km", "mi", "m"}
+
+func parseNumString(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	ls := strings.ToLower(s)
+	for _, suf := range unitSuffixes {
+		if strings.HasSuffix(ls, suf) {
+			s = strings.TrimSpace(s[:len(s)-len(suf)])
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// str accepts a JSON string; any other JSON type leaves it empty instead of
+// failing the whole message (a bridge bug in one field must not lose the packet).
+type str string
+
+func (s *str) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var v string
+		if err := json.Unmarshal(b, &v); err == nil {
+			*s = str(v)
+		}
+	}
+	return nil
+}
+
+type statsJSON struct {
+	BatteryMV   num `json:"battery_mv"`
+	UptimeSecs  num `json:"uptime_secs"`
+	NoiseFloor  num `json:"noise_floor"`
+	TxAirSecs   num `json:"tx_air_secs"`
+	RxAirSecs   num `json:"rx_air_secs"`
+	RecvErrors  num `json:"recv_errors"`
+	PacketsSent num `json:"packets_sent"`
+	PacketsRecv num `json:"packets_recv"`
+}
+
+// wireJSON is the union of the bridge's packet, status and companion fields.
+// Both spellings of a key are separate fields because encoding/json prefers
+// the exact match: the uppercase spelling wins when both are sent (§2.1).
+type wireJSON struct {
+	Raw         str      `json:"raw"`
+	SNR         num      `json:"SNR"`
+	SNRLower    num      `json:"snr"`
+	RSSI        num      `json:"RSSI"`
+	RSSILower   num      `json:"rssi"`
+	Score       num      `json:"score"`
+	ScoreUpper  num      `json:"Score"`
+	Direction   str      `json:"direction"`
+	DirectionUp str      `json:"Direction"`
+	Origin      str      `json:"origin"`
+	Region      str      `json:"region"`
+	Timestamp   str      `json:"timestamp"`
+	Status      str      `json:"status"`
+	Radio       str      `json:"radio"`
+	Model       str      `json:"model"`
+	FirmwareVer str      `json:"firmware_version"`
+	Firmware    str      `json:"firmware"`
+	ClientVer   str      `json:"client_version"`
+	ClientVerCC str      `json:"clientVersion"`
+	Text        str      `json:"text"`
+	ChannelIdx  num      `json:"channel_idx"`
+	SenderTS    num      `json:"sender_timestamp"`
+	Stats       statsObj `json:"stats"`
+	TopBattery  num      `json:"battery_mv"`
+	TopUptime   num      `json:"uptime_secs"`
+	TopNoise    num      `json:"noise_floor"`
+	TopTxAir    num      `json:"tx_air_secs"`
+	TopRxAir    num      `json:"rx_air_secs"`
+	TopRecvErr  num      `json:"recv_errors"`
+	TopPktSent  num      `json:"packets_sent"`
+	TopPktRecv  num      `json:"packets_recv"`
+}
+
+// statsObj is the nested "stats" object; a non-object value is ignored
+// rather than failing the message.
+type statsObj struct{ statsJSON }
+
+func (s *statsObj) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		_ = json.Unmarshal(b, &s.statsJSON)
+	}
+	return nil
+}
+
+func pick(a, b num) num {
+	if a.ok {
+		return a
+	}
+	return b
+}
+
+func pickStr(a, b str) string {
+	if a != "" {
+		return string(a)
+	}
+	return string(b)
+}
+
+// splitTopic returns up to the first four segments of topic.
+func splitTopic(topic string) (segs [4]string, n int) {
+	for n < 4 {
+		i := strings.IndexByte(topic, '/')
+		if i < 0 {
+			segs[n] = topic
+			return segs, n + 1
+		}
+		segs[n] = topic[:i]
+		topic = topic[i+1:]
+		n++
+	}
+	return segs, n
+}
+
+// ParseMessage turns one MQTT message into an Envelope, applying the topic
+// rules of INGEST §2.4 and §4 that do not depend on configuration. It returns
+// a *DropError for messages that are not ingested. It never panics on any input.
+func ParseMessage(topic string, payload []byte) (*Envelope, error) {
+	if len(payload) > MaxPayloadBytes {
+		return nil, drop(DropOversized, fmt.Errorf("payload of %d bytes exceeds %d", len(payload), MaxPayloadBytes))
+	}
+	var w wireJSON
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return nil, drop(DropInvalidJSON, err)
+	}
+	if topic == "meshcore/status" || topic == "meshcore/events/connection" {
+		return nil, drop(DropIgnoredTopic, nil)
+	}
+	segs, n := splitTopic(topic)
+	env := &Envelope{Topic: topic}
+	if n >= 2 {
+		env.Region = segs[1]
+	}
+	if n >= 3 {
+		env.ObserverID = segs[2]
+	}
+	env.Origin = string(w.Origin)
+
+	if n >= 4 && segs[3] == "status" && segs[1] != "message" {
+		env.Kind = KindStatus
+		env.Status = string(w.Status)
+		env.Meta = w.meta()
+		return env, nil
+	}
+	env.SNR = pick(w.SNR, w.SNRLower).float()
+	env.RSSI = pick(w.RSSI, w.RSSILower).float()
+	env.Score = pick(w.Score, w.ScoreUpper).int()
+	env.Direction = pickStr(w.Direction, w.DirectionUp)
+	if raw := cleanHex(string(w.Raw)); raw != "" {
+		env.Kind = KindPacket
+		env.Raw = raw
+		env.PayloadRegion = strings.TrimSpace(string(w.Region))
+		env.Timestamp = string(w.Timestamp)
+		return env, nil
+	}
+	if segs[0] == "meshcore" && segs[1] == "message" && n >= 3 && (segs[2] == "channel" || segs[2] == "direct") {
+		if strings.TrimSpace(string(w.Text)) == "" {
+			return nil, drop(DropEmptyText, nil)
+		}
+		env.Text = string(w.Text)
+		env.ObserverID = "companion"
+		env.Origin = "L1 Pro (BLE)"
+		env.Region = ""
+		env.SenderTimestamp = w.SenderTS.int()
+		if segs[2] == "channel" {
+			env.Kind = KindCompanionChannel
+			if w.ChannelIdx.ok {
+				env.ChannelIdx = int(w.ChannelIdx.v)
+			} else if n >= 4 {
+				idx, err := strconv.Atoi(segs[3])
+				if err != nil {
+					return nil, drop(DropUnknownTopic, fmt.Errorf("channel index %q: %w", segs[3], err))
+				}
+				env.ChannelIdx = idx
+			}
+		} else {
+			env.Kind = KindCompanionDirect
+		}
+		return env, nil
+	}
+	return nil, drop(DropUnknownTopic, nil)
+}
+
+func (w *wireJSON) meta() ObserverMeta {
+	s := &w.Stats.statsJSON
+	return ObserverMeta{
+		Model:         strings.TrimSpace(string(w.Model)),
+		Firmware:      strings.TrimSpace(pickStr(w.FirmwareVer, w.Firmware)),
+		ClientVersion: strings.TrimSpace(pickStr(w.ClientVerCC, w.ClientVer)),
+		Radio:         strings.TrimSpace(string(w.Radio)),
+		BatteryMV:     pick(s.BatteryMV, w.TopBattery).int(),
+		UptimeSecs:    pick(s.UptimeSecs, w.TopUptime).int(),
+		NoiseFloor:    pick(s.NoiseFloor, w.TopNoise).float(),
+		TxAirSecs:     pick(s.TxAirSecs, w.TopTxAir).int(),
+		RxAirSecs:     pick(s.RxAirSecs, w.TopRxAir).int(),
+		RecvErrors:    pick(s.RecvErrors, w.TopRecvErr).int(),
+		PacketsSent:   pick(s.PacketsSent, w.TopPktSent).int(),
+		PacketsRecv:   pick(s.PacketsRecv, w.TopPktRecv).int(),
+	}
+}
+
+// cleanHex removes all whitespace (INGEST §5.1 step 1).
+func cleanHex(s string) string {
+	if strings.IndexFunc(s, unicode.IsSpace) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,242 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+// item is one message on its way to the database. It is built (parsed,
+// decoded, turned into rows) on the paho handler goroutine, so decoding runs
+// in parallel; only the write is serialised.
+type item struct {
+	msg   mqtt.Message // acknowledged after the batch holding it has committed
+	src   *source
+	topic string
+	rec   record
+	err   error // set by the storer when the database rejected this item's rows
+}
+
+// storer writes a batch of items in one transaction. A returned error means
+// the transaction did not commit (nothing of the batch is stored); an item
+// whose rows were rejected individually gets item.err set and the rest of the
+// batch still commits.
+type storer interface {
+	store(ctx context.Context, items []*item) error
+}
+
+// handle is the paho message handler of every source. It runs on its own
+// goroutine per message (SetOrderMatters(false)), so blocking here on a full
+// queue applies backpressure without stalling paho's keepalive: the broker
+// stops sending once max_inflight_messages are unacknowledged.
+func (ing *Ingestor) handle(s *source, m mqtt.Message) {
+	ing.ctr.received.Add(1)
+	defer func() {
+		if r := recover(); r != nil {
+			ing.log.Error("message handler panic", "panic", r, "topic", redactTopic(m.Topic()), "stack", string(debug.Stack()))
+			ing.dropMessage(s, m.Topic(), &DropError{Reason: DropDecodeError, Err: fmt.Errorf("panic: %v", r)})
+			ing.ack(m)
+		}
+	}()
+	it, err := ing.prepare(s, m.Topic(), m.Payload(), m.Retained())
+	if err != nil {
+		ing.dropMessage(s, m.Topic(), err)
+		ing.ack(m) // bad input never becomes good: don't let the broker redeliver it
+		return
+	}
+	it.msg, it.src = m, s
+	select {
+	case ing.queue <- it:
+	case <-ing.stopping:
+		// Shutting down: leave it unacknowledged; the broker redelivers it to
+		// the persistent session on the next start.
+	}
+}
+
+func (ing *Ingestor) ack(m mqtt.Message) {
+	if m != nil {
+		m.Ack()
+	}
+	ing.ctr.acked.Add(1)
+}
+
+// dropMessage counts a dropped message and logs it, rate-limited per reason.
+func (ing *Ingestor) dropMessage(s *source, topic string, err error) {
+	reason := DropReason(err)
+	ing.ctr.drop(reason)
+	if s != nil {
+		s.dropped.Add(1)
+	}
+	switch reason {
+	case DropIgnoredTopic, DropUnknownTopic, DropIATAFiltered, DropOfflineStatus:
+		return // expected traffic (bridge debug topics, other regions): counted, not logged
+	}
+	if ok, suppressed := ing.logLimit.allow(reason, time.Now()); ok {
+		attrs := []any{"reason", reason, "topic", redactTopic(topic)}
+		if suppressed > 0 {
+			attrs = append(attrs, "suppressed", suppressed)
+		}
+		if err != nil {
+			attrs = append(attrs, "err", err)
+		}
+		if s != nil {
+			attrs = append(attrs, "source", s.cfg.Name)
+		}
+		ing.log.Warn("message dropped", attrs...)
+	}
+}
+
+// redactTopic shortens the observer segment to 8 characters: full observer
+// ids are never logged (INGEST §5.1).
+func redactTopic(topic string) string {
+	segs, n := splitTopic(topic)
+	if n >= 3 && len(segs[2]) > 8 {
+		out := segs[0] + "/" + segs[1] + "/" + segs[2][:8] + "…"
+		if n == 4 {
+			out += "/" + segs[3]
+		}
+		return out
+	}
+	return topic
+}
+
+// writeLoop is the single writer: it collects items into batches of up to
+// batchSize (waiting at most batchDelay after the first), writes each batch in
+// one transaction and acknowledges its messages after the commit. It returns
+// when stopping is closed and the queue is drained.
+func (ing *Ingestor) writeLoop() {
+	batch := make([]*item, 0, ing.batchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		var first *item
+		select {
+		case first = <-ing.queue:
+		case <-ing.stopping:
+			ing.drain(batch)
+			return
+		}
+		batch = append(batch[:0], first)
+		timer.Reset(ing.batchDelay)
+	collect:
+		for len(batch) < ing.batchSize {
+			select {
+			case it := <-ing.queue:
+				batch = append(batch, it)
+			case <-timer.C:
+				break collect
+			case <-ing.stopping:
+				break collect
+			}
+		}
+		timer.Stop()
+		ing.flush(batch)
+		clear(batch)
+	}
+}
+
+// drain writes whatever handlers managed to enqueue before shutdown.
+func (ing *Ingestor) drain(batch []*item) {
+	for {
+		batch = batch[:0]
+	fill:
+		for len(batch) < ing.batchSize {
+			select {
+			case it := <-ing.queue:
+				batch = append(batch, it)
+			default:
+				break fill
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		ing.flush(batch)
+	}
+}
+
+// flush writes one batch. A transaction that fails is retried with backoff;
+// if it keeps failing, the items are written one by one so that one poison
+// message cannot block the others. When every single item fails too, the
+// database itself is broken (disk full, locked): then we keep retrying and do
+// not acknowledge anything, which stops intake instead of losing data.
+func (ing *Ingestor) flush(batch []*item) {
+	ctx := context.Background() // a shutdown must still be able to commit the last batch
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := ing.st.store(ctx, batch)
+		if err == nil {
+			ing.ctr.walCommits.Add(1)
+			ing.finish(batch)
+			return
+		}
+		ing.ctr.batchRetries.Add(1)
+		ing.log.Warn("batch write failed", "attempt", attempt, "items", len(batch), "err", err)
+		if attempt >= 3 {
+			if ing.flushEach(ctx, batch) {
+				return
+			}
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ing.hardStop:
+			ing.log.Error("giving up on unwritten batch at shutdown; the broker will redeliver it", "items", len(batch))
+			return
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// flushEach writes items one transaction each; it reports false (nothing
+// acknowledged) when every item failed.
+func (ing *Ingestor) flushEach(ctx context.Context, batch []*item) bool {
+	var failed []*item
+	var errs []error
+	for _, it := range batch {
+		one := []*item{it}
+		if err := ing.st.store(ctx, one); err != nil {
+			failed = append(failed, it)
+			errs = append(errs, err)
+			continue
+		}
+		ing.ctr.walCommits.Add(1)
+		ing.finish(one)
+	}
+	if len(failed) == len(batch) {
+		return false
+	}
+	for i, it := range failed {
+		it.err = errs[i]
+		ing.finish([]*item{it})
+	}
+	return true
+}
+
+// finish counts and acknowledges committed items.
+func (ing *Ingestor) finish(batch []*item) {
+	for _, it := range batch {
+		if it.err != nil {
+			ing.ctr.writeErrors.Add(1)
+			if it.src != nil {
+				it.src.errors.Add(1)
+			}
+			ing.dropMessage(it.src, it.topic, &DropError{Reason: DropWriteError, Err: it.err})
+		}
+		ing.ack(it.msg)
+	}
+}
+
+var errStopped = errors.New("ingestor stopped")
+
+// logger returns l or a discarding logger.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

@@ -1,0 +1,297 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/corescope/corescope/internal/config"
+)
+
+// sourceSettings are the paho and watchdog timings; tests shorten them.
+type sourceSettings struct {
+	keepAlive       time.Duration
+	connectTimeout  time.Duration
+	maxReconnect    time.Duration
+	stallAfter      time.Duration // silence on a connected source that counts as a stall
+	stallRecheck    time.Duration // minimum time between forced reconnects of one source
+	heartbeatStalls time.Duration // repeat the warning (and reconnect) while still stalled
+}
+
+func defaultSourceSettings() sourceSettings {
+	return sourceSettings{
+		keepAlive:       30 * time.Second,
+		connectTimeout:  10 * time.Second,
+		maxReconnect:    30 * time.Second,
+		stallAfter:      5 * time.Minute,
+		stallRecheck:    60 * time.Second,
+		heartbeatStalls: time.Hour,
+	}
+}
+
+// source is one MQTT broker subscription with its own paho client. Sources
+// never share state except the ingest queue, so one unreachable broker never
+// blocks another.
+type source struct {
+	cfg      config.MQTTSource
+	iata     map[string]bool // per-source iataFilter, upper-cased; nil = all
+	log      *slog.Logger
+	client   mqtt.Client
+	set      sourceSettings
+	handle   func(s *source, m mqtt.Message)
+	clientID string
+
+	connected      atomic.Bool
+	registered     time.Time
+	lastMessage    atomic.Int64 // unix nanos, 0 = never
+	lastConnect    atomic.Int64
+	lastDisconnect atomic.Int64
+	messages       atomic.Uint64
+	dropped        atomic.Uint64
+	errors         atomic.Uint64
+	reconnects     atomic.Uint64
+	attempts       atomic.Uint64
+	stalls         atomic.Uint64
+	lastErr        atomic.Pointer[string]
+
+	// watchdog state, touched only by the watchdog goroutine.
+	stalled       bool
+	lastForced    time.Time
+	lastStallWarn time.Time
+	silentWarned  bool
+
+	reconnectMu sync.Mutex // serialises forced reconnects with shutdown
+	closed      bool
+}
+
+// clientIDFor returns a stable MQTT client id for a source: the same source
+// and database always resume the same persistent session, and two ingestors
+// with different databases never steal each other's session.
+func clientIDFor(name, broker, dbPath string) string {
+	sum := sha256.Sum256([]byte(name + "\x00" + broker + "\x00" + dbPath))
+	return "corescope-ingestor-" + hex.EncodeToString(sum[:6])
+}
+
+// redactBroker removes credentials from a broker URL for logs and stats.
+func redactBroker(broker string) string {
+	u, err := url.Parse(broker)
+	if err != nil || u.User == nil {
+		return broker
+	}
+	u.User = nil
+	return u.String()
+}
+
+// brokerURL maps the config's schemes to paho's: mqtt:// is plain TCP and
+// mqtts:// TLS (paho accepts both); a bare host:port gets tcp://.
+func brokerURL(b string) string {
+	b = strings.TrimSpace(b)
+	if !strings.Contains(b, "://") {
+		return "tcp://" + b
+	}
+	return b
+}
+
+func newSource(cfg config.MQTTSource, clientID string, set sourceSettings, log *slog.Logger, handle func(*source, mqtt.Message)) *source {
+	s := &source{cfg: cfg, log: log, set: set, handle: handle, clientID: clientID, registered: time.Now()}
+	if len(cfg.IATAFilter) > 0 {
+		s.iata = make(map[string]bool, len(cfg.IATAFilter))
+		for _, c := range cfg.IATAFilter {
+			s.iata[strings.ToUpper(strings.TrimSpace(c))] = true
+		}
+	}
+	broker := brokerURL(cfg.Broker)
+	opts := mqtt.NewClientOptions().
+		AddBroker(broker).
+		SetClientID(clientID).
+		SetCleanSession(false). // persistent session: the broker queues QoS 1 messages while we are down
+		SetAutoAckDisabled(true).
+		SetOrderMatters(false). // handlers must not block paho's network loop (keepalive)
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(2 * time.Second).
+		SetMaxReconnectInterval(set.maxReconnect).
+		SetConnectTimeout(set.connectTimeout).
+		SetWriteTimeout(10 * time.Second).
+		SetKeepAlive(set.keepAlive).
+		SetPingTimeout(10 * time.Second).
+		SetMessageChannelDepth(1000).
+		SetDefaultPublishHandler(s.onMessage). // messages of a resumed session can arrive before SUBSCRIBE
+		SetOnConnectHandler(s.onConnect).
+		SetConnectionLostHandler(s.onLost).
+		SetConnectionAttemptHandler(s.onAttempt).
+		SetReconnectingHandler(s.onReconnecting)
+	if cfg.Username != "" {
+		opts.SetUsername(cfg.Username)
+	}
+	if cfg.Password != "" {
+		opts.SetPassword(cfg.Password)
+	}
+	if u, err := url.Parse(broker); err == nil {
+		switch u.Scheme {
+		case "mqtts", "ssl", "tls", "tcps", "mqtt+ssl", "wss":
+			opts.SetTLSConfig(&tls.Config{
+				MinVersion:         tls.VersionTLS12,
+				InsecureSkipVerify: !cfg.VerifyTLS(), //nolint:gosec // operator opted out with rejectUnauthorized:false
+			})
+		}
+	}
+	s.client = mqtt.NewClient(opts)
+	return s
+}
+
+func (s *source) setErr(err error) {
+	msg := err.Error()
+	s.lastErr.Store(&msg)
+	s.errors.Add(1)
+}
+
+func (s *source) onAttempt(broker *url.URL, tlsCfg *tls.Config) *tls.Config {
+	n := s.attempts.Add(1)
+	s.log.Info("mqtt connecting", "attempt", n, "broker", redactBroker(broker.String()))
+	return tlsCfg
+}
+
+func (s *source) onReconnecting(_ mqtt.Client, _ *mqtt.ClientOptions) {
+	s.reconnects.Add(1)
+}
+
+func (s *source) onConnect(c mqtt.Client) {
+	now := time.Now()
+	s.connected.Store(true)
+	s.lastConnect.Store(now.UnixNano())
+	filters := make(map[string]byte, len(s.cfg.Topics))
+	for _, t := range s.cfg.Topics {
+		filters[t] = 1 // QoS 1: at-least-once
+	}
+	s.log.Info("mqtt connected", "topics", strings.Join(s.cfg.Topics, ","), "client_id", s.clientID)
+	// Subscribe from a goroutine: paho's on-connect callback must not block
+	// on a token that the same connection has to deliver.
+	go func() {
+		tok := c.SubscribeMultiple(filters, s.onMessage)
+		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+			err := tok.Error()
+			if err == nil {
+				err = fmt.Errorf("subscribe timed out")
+			}
+			s.setErr(fmt.Errorf("subscribe: %w", err))
+			s.log.Warn("mqtt subscribe failed", "err", err)
+		}
+	}()
+}
+
+func (s *source) onLost(_ mqtt.Client, err error) {
+	s.connected.Store(false)
+	s.lastDisconnect.Store(time.Now().UnixNano())
+	s.setErr(fmt.Errorf("connection lost: %w", err))
+	s.log.Warn("mqtt connection lost", "err", err)
+}
+
+func (s *source) onMessage(_ mqtt.Client, m mqtt.Message) {
+	s.lastMessage.Store(time.Now().UnixNano())
+	s.messages.Add(1)
+	s.handle(s, m)
+}
+
+// start begins connecting; paho keeps retrying in the background.
+func (s *source) start() mqtt.Token { return s.client.Connect() }
+
+// stop disconnects, giving in-flight acknowledgements quiesce time to leave.
+func (s *source) stop(quiesce time.Duration) {
+	s.reconnectMu.Lock()
+	s.closed = true
+	s.reconnectMu.Unlock()
+	s.client.Disconnect(uint(quiesce / time.Millisecond))
+	s.connected.Store(false)
+}
+
+// forceReconnect drops and re-establishes the connection (stall watchdog).
+func (s *source) forceReconnect() {
+	s.reconnectMu.Lock()
+	defer s.reconnectMu.Unlock()
+	if s.closed {
+		return
+	}
+	s.reconnects.Add(1)
+	s.client.Disconnect(250)
+	s.connected.Store(false)
+	s.lastDisconnect.Store(time.Now().UnixNano())
+	s.client.Connect() // ConnectRetry keeps trying in the background
+}
+
+// watch runs one watchdog check (INGEST §11) at now. A source that has never
+// delivered anything only gets a warning (hourly): a quiet broker is not a
+// broken one. A source that delivered before and has been silent for
+// stallAfter (counted from its last message or last connect) is forcibly
+// reconnected, at most once per stallRecheck, and while it stays silent only
+// once per heartbeat, so a quiet mesh at night does not churn connections.
+func (s *source) watch(now time.Time) {
+	if !s.connected.Load() {
+		return
+	}
+	last := s.lastMessage.Load()
+	if last == 0 {
+		if now.Sub(s.registered) >= s.set.stallAfter &&
+			(!s.silentWarned || now.Sub(s.lastStallWarn) >= s.set.heartbeatStalls) {
+			s.silentWarned, s.lastStallWarn = true, now
+			s.log.Warn("mqtt connected but no message received", "idle", now.Sub(s.registered).Round(time.Second))
+		}
+		return
+	}
+	if s.stalled && last > s.lastForced.UnixNano() {
+		s.stalled = false
+		s.log.Info("mqtt recovered")
+	}
+	ref := max(last, s.lastConnect.Load())
+	idle := now.Sub(time.Unix(0, ref))
+	if idle < s.set.stallAfter {
+		return
+	}
+	if s.stalled && now.Sub(s.lastForced) < s.set.heartbeatStalls {
+		return
+	}
+	if !s.lastForced.IsZero() && now.Sub(s.lastForced) < s.set.stallRecheck {
+		return
+	}
+	s.stalled, s.lastForced = true, now
+	s.stalls.Add(1)
+	s.log.Warn("mqtt stalled, forcing reconnect", "idle", now.Sub(time.Unix(0, last)).Round(time.Second))
+	go s.forceReconnect()
+}
+
+func fmtNanos(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return time.Unix(0, n).UTC().Format(time.RFC3339)
+}
+
+func (s *source) stats() SourceStats {
+	st := SourceStats{
+		Name:           s.cfg.Name,
+		Broker:         redactBroker(s.cfg.Broker),
+		Topics:         s.cfg.Topics,
+		Connected:      s.connected.Load(),
+		LastConnect:    fmtNanos(s.lastConnect.Load()),
+		LastDisconnect: fmtNanos(s.lastDisconnect.Load()),
+		LastMessage:    fmtNanos(s.lastMessage.Load()),
+		Messages:       s.messages.Load(),
+		Dropped:        s.dropped.Load(),
+		Errors:         s.errors.Load(),
+		Reconnects:     s.reconnects.Load(),
+		Stalls:         s.stalls.Load(),
+	}
+	if e := s.lastErr.Load(); e != nil {
+		st.LastError = *e
+	}
+	return st
+}

@@ -1,0 +1,181 @@
+package store
+
+import "sort"
+
+// index holds the packet indexes. Readers copy the slice headers they need under
+// Store.mu.RLock; the Run goroutine (the only writer) appends beyond every
+// published length or builds a new backing array, so an element a reader can
+// see is never written again.
+type index struct {
+	txs []*Transmission // ascending id: the byTxID index (binary search)
+	obs []*Observation  // ascending id: the byObsID index (binary search)
+
+	byHash        map[string]*Transmission
+	byObserverObs map[int64][]*Observation  // observer idx → observations, ascending id
+	byObserverTx  map[int64][]*Transmission // observer idx → transmissions heard, ascending id
+	byNode        map[string][]*Transmission
+	byType        map[int8][]*Transmission
+	byChannel     map[string][]*Transmission
+
+	// observation counts per minute (global and per observer) for the last-hour
+	// and last-24h figures, kept incrementally.
+	minutes           *minuteRing
+	observerMinutes   map[int64]*minuteRing
+	oldestFirstSeenMs int64
+}
+
+func newIndex() index {
+	return index{
+		byHash:          make(map[string]*Transmission),
+		byObserverObs:   make(map[int64][]*Observation),
+		byObserverTx:    make(map[int64][]*Transmission),
+		byNode:          make(map[string][]*Transmission),
+		byType:          make(map[int8][]*Transmission),
+		byChannel:       make(map[string][]*Transmission),
+		minutes:         &minuteRing{},
+		observerMinutes: make(map[int64]*minuteRing),
+	}
+}
+
+// findTx returns the transmission with id, by binary search over ascending ids.
+func findTx(txs []*Transmission, id int64) *Transmission {
+	i := sort.Search(len(txs), func(i int) bool { return txs[i].ID >= id })
+	if i < len(txs) && txs[i].ID == id {
+		return txs[i]
+	}
+	return nil
+}
+
+func findObs(obs []*Observation, id int64) *Observation {
+	i := sort.Search(len(obs), func(i int) bool { return obs[i].ID >= id })
+	if i < len(obs) && obs[i].ID == id {
+		return obs[i]
+	}
+	return nil
+}
+
+// insertTx adds t to an ascending list, keeping it sorted and free of duplicates.
+// The common case (t newest) appends; otherwise a new array is built so that
+// readers holding the old header never see a shifted element.
+func insertTx(list []*Transmission, t *Transmission) []*Transmission {
+	n := len(list)
+	if n == 0 || list[n-1].ID < t.ID {
+		return append(list, t)
+	}
+	i := sort.Search(n, func(i int) bool { return list[i].ID >= t.ID })
+	if i < n && list[i].ID == t.ID {
+		return list
+	}
+	out := make([]*Transmission, 0, n+1+n/8)
+	out = append(out, list[:i]...)
+	out = append(out, t)
+	return append(out, list[i:]...)
+}
+
+// insertObs is insertTx for observations.
+func insertObs(list []*Observation, o *Observation) []*Observation {
+	n := len(list)
+	if n == 0 || list[n-1].ID < o.ID {
+		return append(list, o)
+	}
+	i := sort.Search(n, func(i int) bool { return list[i].ID >= o.ID })
+	if i < n && list[i].ID == o.ID {
+		return list
+	}
+	out := make([]*Observation, 0, n+1+n/8)
+	out = append(out, list[:i]...)
+	out = append(out, o)
+	return append(out, list[i:]...)
+}
+
+// mergeTx merges two ascending lists into a new array (duplicates dropped).
+func mergeTx(a, b []*Transmission) []*Transmission {
+	if len(a) == 0 {
+		return append([]*Transmission(nil), b...)
+	}
+	if len(b) == 0 {
+		return append([]*Transmission(nil), a...)
+	}
+	out := make([]*Transmission, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].ID < b[j].ID:
+			out = append(out, a[i])
+			i++
+		case a[i].ID > b[j].ID:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// mergeObs merges two ascending observation lists into a new array.
+func mergeObs(a, b []*Observation) []*Observation {
+	if len(a) == 0 {
+		return append([]*Observation(nil), b...)
+	}
+	if len(b) == 0 {
+		return append([]*Observation(nil), a...)
+	}
+	out := make([]*Observation, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].ID < b[j].ID:
+			out = append(out, a[i])
+			i++
+		case a[i].ID > b[j].ID:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// minuteRing counts observations per minute over the last 24 h. Guarded by
+// Store.mu like the rest of the index.
+type minuteRing struct {
+	minute [1440]int64 // which minute (unix/60) the slot currently holds
+	count  [1440]int64
+}
+
+func (r *minuteRing) add(ms int64) {
+	m := ms / 60000
+	slot := int(m % 1440)
+	if slot < 0 {
+		return
+	}
+	if r.minute[slot] != m {
+		if r.minute[slot] > m {
+			return // older than what the slot holds: outside the 24 h window
+		}
+		r.minute[slot] = m
+		r.count[slot] = 0
+	}
+	r.count[slot]++
+}
+
+// sum returns the count of observations in (now-window, now].
+func (r *minuteRing) sum(nowMs int64, minutes int) int64 {
+	cur := nowMs / 60000
+	var total int64
+	for i := 0; i < 1440; i++ {
+		m := r.minute[i]
+		if m > cur-int64(minutes) && m <= cur {
+			total += r.count[i]
+		}
+	}
+	return total
+}

@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"github.com/corescope/corescope/internal/db"
+)
+
+// Sync batch sizes: one tick loops over batches until it has caught up, however
+// large the backlog.
+const (
+	syncTxBatch  = 5000
+	syncObsBatch = 20000
+	maxLoadChunk = 50000
+)
+
+// syncState is owned by the Run goroutine.
+type syncState struct {
+	lastTx, lastObs int64 // watermarks of the incremental sync
+	loadBefore      int64 // the background load continues with ids < loadBefore
+	chunk           int
+	lastFullReload  time.Time
+	intern          interner
+}
+
+// tick picks up everything committed since the last tick, then evicts.
+func (s *Store) tick(ctx context.Context) error {
+	st := &s.syncSt
+	now := s.cfg.Now()
+	full := now.Sub(st.lastFullReload) >= s.cfg.NodeReloadInterval
+	obsSince, nodeSince := s.observers.Load().maxSeen, s.nodes.Load().maxSeen
+	if full {
+		obsSince, nodeSince = "", ""
+		st.lastFullReload = now
+	}
+	if err := s.reloadObservers(ctx, obsSince); err != nil {
+		return err
+	}
+	if err := s.reloadNodes(ctx, nodeSince); err != nil {
+		return err
+	}
+	// One read transaction: a consistent WAL snapshot, so every observation read
+	// has its transmission committed too.
+	rtx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return wrapf(err, "begin sync read")
+	}
+	defer func() { _ = rtx.Rollback() }()
+	for {
+		txRows, err := db.ReadTransmissionsAfter(ctx, rtx, st.lastTx, syncTxBatch)
+		if err != nil {
+			return err
+		}
+		obsRows, err := db.ReadObservationsAfter(ctx, rtx, st.lastObs, syncObsBatch)
+		if err != nil {
+			return err
+		}
+		if len(txRows) == 0 && len(obsRows) == 0 {
+			break
+		}
+		s.applySync(txRows, obsRows)
+		if len(txRows) < syncTxBatch && len(obsRows) < syncObsBatch {
+			break
+		}
+	}
+	s.evict(now)
+	return nil
+}
+
+// applySync adds new transmissions (ids above every loaded one) and new
+// observations, then publishes them to subscribers.
+func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
+	st := &s.syncSt
+	ns := s.nodes.Load()
+	newTxs := make([]*Transmission, 0, len(txRows))
+	byID := make(map[int64]*Transmission, len(txRows))
+	for _, r := range txRows {
+		t := txFromRow(r, &st.intern)
+		newTxs = append(newTxs, t)
+		byID[t.ID] = t
+		st.lastTx = max(st.lastTx, t.ID)
+	}
+	s.mu.RLock()
+	txs := s.idx.txs
+	s.mu.RUnlock()
+	var obs []*Observation
+	for _, r := range obsRows {
+		t := byID[r.TransmissionID]
+		if t == nil {
+			if r.TransmissionID > st.lastTx {
+				// Its transmission is in the next batch: stop here, resume next round.
+				break
+			}
+			t = findTx(txs, r.TransmissionID)
+		}
+		st.lastObs = r.ID
+		if t == nil {
+			// Evicted, outside the retention window, or not reached by the
+			// background load yet (which reads all of a transmission's observations).
+			continue
+		}
+		obs = append(obs, obsFromRow(r, t, &st.intern, ns))
+	}
+	ch := s.buildChanges(newTxs, obs)
+	s.mu.Lock()
+	ix := &s.idx
+	ix.txs = append(ix.txs, newTxs...)
+	for _, t := range newTxs {
+		ix.byHash[t.Hash] = t
+		if t.PayloadType >= 0 {
+			ix.byType[t.PayloadType] = append(ix.byType[t.PayloadType], t)
+		}
+		if t.ChannelHash != "" {
+			ix.byChannel[t.ChannelHash] = append(ix.byChannel[t.ChannelHash], t)
+		}
+	}
+	s.applyChangesLocked(ch)
+	s.mu.Unlock()
+	s.prog.loadedObs.Add(0)
+	s.publish(ch.added)
+}
+
+// changes are the index additions computed outside the lock.
+type changes struct {
+	added      []*Observation // accepted observations, ascending id
+	observerTx []obsTxPair
+	nodeTx     []nodeTxPair
+	bytes      int64
+}
+
+type obsTxPair struct {
+	idx int64
+	tx  *Transmission
+}
+
+type nodeTxPair struct {
+	pk string
+	tx *Transmission
+}
+
+// buildChanges folds observations into their transmissions' states (publishing
+// the new states atomically) and lists the index entries to add.
+func (s *Store) buildChanges(newTxs []*Transmission, obs []*Observation) changes {
+	var ch changes
+	for _, t := range newTxs {
+		ch.bytes += t.bytes
+		if t.FromPubkey != "" {
+			t.nodes = append(t.nodes, t.FromPubkey)
+			ch.nodeTx = append(ch.nodeTx, nodeTxPair{t.FromPubkey, t})
+		}
+	}
+	groups := map[*Transmission][]*Observation{}
+	var order []*Transmission
+	for _, o := range obs {
+		if _, ok := groups[o.Tx]; !ok {
+			order = append(order, o.Tx)
+		}
+		groups[o.Tx] = append(groups[o.Tx], o)
+	}
+	for _, t := range order {
+		prev := t.state.Load()
+		var old []*Observation
+		if prev != nil {
+			old = prev.obs
+		}
+		seenObs := make(map[int64]bool, len(old))
+		seenObserver := make(map[int64]bool, len(old))
+		for _, o := range old {
+			seenObs[o.ID] = true
+			seenObserver[o.ObserverIdx] = true
+		}
+		all := append(make([]*Observation, 0, len(old)+len(groups[t])), old...)
+		for _, o := range groups[t] {
+			if seenObs[o.ID] {
+				continue
+			}
+			seenObs[o.ID] = true
+			all = append(all, o)
+			ch.added = append(ch.added, o)
+			ch.bytes += obsBytes(o)
+			if !seenObserver[o.ObserverIdx] {
+				seenObserver[o.ObserverIdx] = true
+				ch.observerTx = append(ch.observerTx, obsTxPair{o.ObserverIdx, t})
+			}
+			for _, pk := range o.Resolved {
+				if pk != "" && !slices.Contains(t.nodes, pk) {
+					t.nodes = append(t.nodes, pk)
+					ch.nodeTx = append(ch.nodeTx, nodeTxPair{pk, t})
+				}
+			}
+		}
+		slices.SortFunc(all, func(a, b *Observation) int { return cmpInt64(a.ID, b.ID) })
+		t.state.Store(newState(t, all, len(seenObserver)))
+	}
+	slices.SortFunc(ch.added, func(a, b *Observation) int { return cmpInt64(a.ID, b.ID) })
+	return ch
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func newState(t *Transmission, obs []*Observation, observers int) *txState {
+	st := &txState{obs: obs, observers: observers, latest: t.FirstSeen}
+	for _, o := range obs {
+		if o.Timestamp > st.latest {
+			st.latest = o.Timestamp
+		}
+		b := st.best
+		if b == nil || o.Path.Len() > b.Path.Len() ||
+			(o.Path.Len() == b.Path.Len() && o.Timestamp > b.Timestamp) {
+			st.best = o
+		}
+	}
+	return st
+}
+
+// applyChangesLocked adds observation/observer/node index entries. Caller holds
+// s.mu for writing; everything here is appends or small copy-inserts.
+func (s *Store) applyChangesLocked(ch changes) {
+	ix := &s.idx
+	if n := len(ix.obs); n == 0 || len(ch.added) == 0 || ix.obs[n-1].ID < ch.added[0].ID {
+		ix.obs = append(ix.obs, ch.added...)
+	} else {
+		ix.obs = mergeObs(ix.obs, ch.added)
+	}
+	for _, o := range ch.added {
+		ix.byObserverObs[o.ObserverIdx] = insertObs(ix.byObserverObs[o.ObserverIdx], o)
+		ix.minutes.add(o.Timestamp)
+		r := ix.observerMinutes[o.ObserverIdx]
+		if r == nil {
+			r = &minuteRing{}
+			ix.observerMinutes[o.ObserverIdx] = r
+		}
+		r.add(o.Timestamp)
+	}
+	for _, p := range ch.observerTx {
+		ix.byObserverTx[p.idx] = insertTx(ix.byObserverTx[p.idx], p.tx)
+	}
+	for _, p := range ch.nodeTx {
+		ix.byNode[p.pk] = insertTx(ix.byNode[p.pk], p.tx)
+	}
+	s.mem.tracked.Add(ch.bytes)
+}
+
+// loadChunk reads the next chunk of older transmissions (newest first overall)
+// with all their observations and merges it in front of what is loaded.
+func (s *Store) loadChunk(ctx context.Context) error {
+	st := &s.syncSt
+	if st.chunk == 0 {
+		st.chunk = s.cfg.LoadChunk
+	}
+	done := func() {
+		s.prog.doneAt.Store(s.cfg.Now().UnixMilli())
+		s.prog.phase.Store(PhaseReady)
+		p := s.Progress()
+		s.log.Info("store load complete", "transmissions", p.LoadedTx, "observations", p.LoadedObs,
+			"duration_ms", p.DoneAt-p.StartedAt, "tracked_mb", s.mem.tracked.Load()>>20,
+			"stopped_at_budget", p.StoppedBudget)
+	}
+	if st.loadBefore <= 1 {
+		done()
+		return nil
+	}
+	if budget := s.budgetBytes(); budget > 0 && s.mem.tracked.Load() >= budget {
+		s.prog.budgetHit.Store(true)
+		done()
+		return nil
+	}
+	rows, err := db.ReadTransmissionsBefore(ctx, s.db, st.loadBefore, st.chunk)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		st.loadBefore = 0
+		done()
+		return nil
+	}
+	minID, maxID := rows[len(rows)-1].ID, rows[0].ID
+	obsRows, err := db.ReadObservationsForTxRange(ctx, s.db, minID, maxID)
+	if err != nil {
+		return err
+	}
+	cutoff := s.retentionCutoff(s.cfg.Now())
+	ns := s.nodes.Load()
+	chunk := make([]*Transmission, 0, len(rows))
+	byID := make(map[int64]*Transmission, len(rows))
+	stop := false
+	for i := len(rows) - 1; i >= 0; i-- {
+		t := txFromRow(rows[i], &st.intern)
+		if cutoff > 0 && t.FirstSeen < cutoff {
+			stop = true // older than the in-memory window
+			continue
+		}
+		chunk = append(chunk, t)
+		byID[t.ID] = t
+	}
+	var obs []*Observation
+	for _, r := range obsRows {
+		if t := byID[r.TransmissionID]; t != nil {
+			obs = append(obs, obsFromRow(r, t, &st.intern, ns))
+		}
+	}
+	ch := s.buildChanges(chunk, obs)
+	s.mergeOlder(chunk, ch)
+	s.prog.loadedTx.Add(int64(len(chunk)))
+	s.prog.loadedObs.Add(int64(len(ch.added)))
+	st.loadBefore = minID
+	if st.chunk < maxLoadChunk {
+		st.chunk = min(st.chunk*2, maxLoadChunk)
+	}
+	p := s.Progress()
+	s.log.Info("store load progress", "loaded_tx", p.LoadedTx, "total_tx", p.TotalTx,
+		"loaded_obs", p.LoadedObs, "tracked_mb", s.mem.tracked.Load()>>20)
+	if stop {
+		done()
+	}
+	return nil
+}
+
+// mergeOlder merges a chunk of transmissions older than every loaded one (plus
+// their index entries) into the index: new arrays are built outside the lock,
+// then swapped in.
+func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
+	ix := &s.idx // read without the lock: only this goroutine writes
+	txs := mergeTx(chunk, ix.txs)
+	byType := map[int8][]*Transmission{}
+	byChannel := map[string][]*Transmission{}
+	for _, t := range chunk {
+		if t.PayloadType >= 0 {
+			byType[t.PayloadType] = append(byType[t.PayloadType], t)
+		}
+		if t.ChannelHash != "" {
+			byChannel[t.ChannelHash] = append(byChannel[t.ChannelHash], t)
+		}
+	}
+	for k, l := range byType {
+		byType[k] = mergeTx(l, ix.byType[k])
+	}
+	for k, l := range byChannel {
+		byChannel[k] = mergeTx(l, ix.byChannel[k])
+	}
+	obs := mergeObs(ch.added, ix.obs)
+	obsByObserver := map[int64][]*Observation{}
+	for _, o := range ch.added {
+		obsByObserver[o.ObserverIdx] = append(obsByObserver[o.ObserverIdx], o)
+	}
+	for k, l := range obsByObserver {
+		obsByObserver[k] = mergeObs(l, ix.byObserverObs[k])
+	}
+	txByObserver := map[int64][]*Transmission{}
+	for _, p := range ch.observerTx {
+		txByObserver[p.idx] = append(txByObserver[p.idx], p.tx)
+	}
+	for k, l := range txByObserver {
+		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
+		txByObserver[k] = mergeTx(l, ix.byObserverTx[k])
+	}
+	txByNode := map[string][]*Transmission{}
+	for _, p := range ch.nodeTx {
+		txByNode[p.pk] = append(txByNode[p.pk], p.tx)
+	}
+	for k, l := range txByNode {
+		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
+		txByNode[k] = mergeTx(l, ix.byNode[k])
+	}
+
+	s.mu.Lock()
+	ix.txs = txs
+	ix.obs = obs
+	for _, t := range chunk {
+		ix.byHash[t.Hash] = t
+	}
+	for k, l := range byType {
+		ix.byType[k] = l
+	}
+	for k, l := range byChannel {
+		ix.byChannel[k] = l
+	}
+	for k, l := range obsByObserver {
+		ix.byObserverObs[k] = l
+	}
+	for k, l := range txByObserver {
+		ix.byObserverTx[k] = l
+	}
+	for k, l := range txByNode {
+		ix.byNode[k] = l
+	}
+	for _, o := range ch.added {
+		ix.minutes.add(o.Timestamp)
+		r := ix.observerMinutes[o.ObserverIdx]
+		if r == nil {
+			r = &minuteRing{}
+			ix.observerMinutes[o.ObserverIdx] = r
+		}
+		r.add(o.Timestamp)
+	}
+	s.mu.Unlock()
+	s.mem.tracked.Add(ch.bytes)
+}

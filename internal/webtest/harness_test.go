@@ -1,0 +1,292 @@
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corescope/corescope/internal/meshsim"
+	"github.com/corescope/corescope/internal/mqtttest"
+)
+
+// xssName is advertised by one simulated node; every page must show it as text.
+const xssName = `<img src=x onerror=alert(1)>`
+
+// workloadTx is the number of transmissions published before the browser starts.
+const workloadTx = 300
+
+// repoRoot is two levels above this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// goBuild builds ./cmd/<name> into dir and returns the binary path.
+func goBuild(t *testing.T, root, dir, name string) string {
+	t.Helper()
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+// startProc starts a binary with its output in a log file that is printed if the test fails.
+func startProc(t *testing.T, dir, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	logPath := filepath.Join(dir, name+".log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatalf("log file: %v", err)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		f.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			if len(b) > 6000 {
+				b = b[len(b)-6000:]
+			}
+			t.Logf("---- %s log (tail) ----\n%s", name, b)
+		}
+	})
+	return cmd
+}
+
+// getJSON fetches url into v.
+func getJSON(url string, v any) (int, error) {
+	c := http.Client{Timeout: 10 * time.Second}
+	res, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return res.StatusCode, err
+	}
+	if v != nil && res.StatusCode == 200 {
+		if err := json.Unmarshal(b, v); err != nil {
+			return res.StatusCode, fmt.Errorf("decode %s: %w (%.200s)", url, err, b)
+		}
+	}
+	return res.StatusCode, nil
+}
+
+// poll calls fn every 250 ms until it returns true or the deadline passes.
+func poll(t *testing.T, what string, d time.Duration, fn func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := fn()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s (last state: %s)", d, what, last)
+}
+
+// buildWorkload returns the simulated messages with one node renamed to xssName, that node's
+// public key, the number of distinct transmissions, and the Sim to continue live traffic from.
+func buildWorkload(t *testing.T) ([]meshsim.Message, string, int, *meshsim.Sim) {
+	t.Helper()
+	opts := meshsim.Options{Seed: 42, Nodes: 60, Observers: 4, End: time.Now().UTC(), Duration: 10 * time.Minute}
+	// First pass finds a node that adverts in this workload; the second pass (same seed)
+	// renames it before generating, so its adverts carry the hostile name.
+	probe := meshsim.New(opts).Generate(workloadTx)
+	victim := ""
+	for _, m := range probe {
+		if m.Kind == meshsim.KindPacket && m.PayloadType == 4 && m.From != "" {
+			victim = m.From
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("meshsim workload contains no advert to carry the XSS name")
+	}
+	sim := meshsim.New(opts)
+	for _, n := range sim.Nodes() {
+		if n.PubKey == victim {
+			n.Name = xssName
+		}
+	}
+	msgs := sim.Generate(workloadTx)
+	hashes := map[string]bool{}
+	advertised := false
+	for _, m := range msgs {
+		if m.Kind != meshsim.KindPacket {
+			continue
+		}
+		hashes[m.Hash] = true
+		if m.PayloadType == 4 && m.From == victim {
+			advertised = true
+		}
+	}
+	if !advertised {
+		t.Fatalf("renamed node %s sends no advert in the second pass", victim)
+	}
+	return msgs, victim, len(hashes), sim
+}
+
+func TestBrowser(t *testing.T) {
+	root := repoRoot(t)
+	browserDir := filepath.Join(root, "internal", "webtest", "browser")
+	if _, err := os.Stat(filepath.Join(browserDir, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed: run ./manage.sh test (it runs `npm ci` in %s) or `npm ci` there yourself", browserDir)
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node (Node.js 20+) is required for the browser tests")
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		t.Fatal("/usr/bin/chromium is required for the browser tests (apt-get install chromium)")
+	}
+
+	tmp := t.TempDir()
+	ingestor := goBuild(t, root, tmp, "ingestor")
+	server := goBuild(t, root, tmp, "server")
+	broker := mqtttest.Start(t)
+
+	dbPath := filepath.Join(tmp, "corescope.db")
+	cfg := map[string]any{
+		"dbPath":      dbPath,
+		"mqttSources": []map[string]any{{"name": "webtest", "broker": broker.URL, "topics": []string{"meshcore/#"}}},
+	}
+	cfgDir := filepath.Join(tmp, "config")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgBytes, _ := json.Marshal(cfg)
+	cfgPath := filepath.Join(cfgDir, "config.json")
+	if err := os.WriteFile(cfgPath, cfgBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startProc(t, tmp, "ingestor", ingestor, "-config", cfgPath)
+	poll(t, "the ingestor to create its database", 30*time.Second, func() (bool, string) {
+		_, err := os.Stat(dbPath)
+		return err == nil, fmt.Sprint(err)
+	})
+	time.Sleep(time.Second) // let it finish subscribing before the burst
+
+	msgs, xssKey, distinct, sim := buildWorkload(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := meshsim.Publish(ctx, broker.URL, msgs, 0); err != nil {
+		t.Fatalf("publish workload: %v", err)
+	}
+
+	port := freePort(t)
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	startProc(t, tmp, "server", server, "-port", strconv.Itoa(port), "-db", dbPath,
+		"-public", filepath.Join(root, "public"), "-config-dir", cfgDir)
+	poll(t, "/api/healthz", 60*time.Second, func() (bool, string) {
+		code, err := getJSON(base+"/api/healthz", nil)
+		return code == 200, fmt.Sprintf("status %d err %v", code, err)
+	})
+	poll(t, "all workload packets to be served", 90*time.Second, func() (bool, string) {
+		var r struct {
+			Total int `json:"total"`
+		}
+		_, err := getJSON(base+"/api/packets?groupByHash=true&limit=1", &r)
+		return err == nil && r.Total >= distinct, fmt.Sprintf("total %d of %d, err %v", r.Total, distinct, err)
+	})
+
+	// The browser script POSTs here when a page is open and waiting; we publish one fresh
+	// transmission in real time and answer with its hash.
+	var mu sync.Mutex
+	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		lctx, lcancel := context.WithTimeout(r.Context(), 30*time.Second)
+		defer lcancel()
+		p, err := meshsim.Dial(lctx, broker.URL, 0)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		hash := ""
+		err = sim.Live(lctx, 100, 1, func(m meshsim.Message) error {
+			if m.Kind == meshsim.KindPacket && hash == "" {
+				hash = m.Hash
+			}
+			return p.Publish(lctx, m)
+		})
+		if cerr := p.Close(lctx); err == nil {
+			err = cerr
+		}
+		if err != nil || hash == "" {
+			http.Error(w, fmt.Sprintf("live publish: %v (hash %q)", err, hash), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"hash": hash})
+	}))
+	defer pub.Close()
+
+	shots := filepath.Join(root, "internal", "webtest", "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer rcancel()
+	cmd := exec.CommandContext(rctx, nodeBin, "run.mjs")
+	cmd.Dir = browserDir
+	cmd.Env = append(os.Environ(),
+		"BASE_URL="+base, "PUBLISH_URL="+pub.URL, "SCREENSHOT_DIR="+shots,
+		"XSS_NAME="+xssName, "XSS_KEY="+xssKey, "EXPECTED_PACKETS="+strconv.Itoa(distinct))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	t.Logf("browser run output:\n%s", out.String())
+	if err != nil {
+		t.Fatalf("browser tests failed: %v (see output above; screenshots in %s)", err, shots)
+	}
+	if !strings.Contains(out.String(), "ALL PASSED") {
+		t.Fatal("browser run did not report ALL PASSED")
+	}
+}

@@ -1,0 +1,110 @@
+// The one API module: every view fetches through api(). It prefixes /api, de-duplicates
+// identical in-flight GETs, optionally caches JSON for ttl ms and turns failures into
+// ApiError, which showError() puts in front of the user (errors are never swallowed).
+import { h } from './dom.js';
+
+export class ApiError extends Error {
+  constructor(path, status, message) {
+    super(message);
+    this.path = path;
+    this.status = status;
+  }
+}
+
+const inflight = new Map();
+const cache = new Map();
+
+/**
+ * api fetches /api<path>. opts: ttl (ms cache), method, body (JSON-encoded), headers.
+ * Resolves with the parsed JSON; rejects with ApiError (status 0 = network error).
+ */
+export function api(path, opts = {}) {
+  const method = opts.method || 'GET';
+  const url = '/api' + path;
+  const key = method + ' ' + url;
+  if (method === 'GET') {
+    const c = cache.get(key);
+    if (c && c.exp > Date.now()) return Promise.resolve(c.data);
+    if (inflight.has(key)) return inflight.get(key);
+  }
+  const init = { method, headers: { Accept: 'application/json', ...(opts.headers || {}) } };
+  if (opts.body !== undefined) {
+    init.body = JSON.stringify(opts.body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  const p = fetch(url, init).then(async (res) => {
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch {
+      if (res.ok) throw new ApiError(path, res.status, `${path}: response is not JSON`);
+    }
+    if (!res.ok) {
+      const msg = data && data.error ? data.error : `HTTP ${res.status}`;
+      throw new ApiError(path, res.status, `${path}: ${msg}`);
+    }
+    if (method === 'GET' && opts.ttl) cache.set(key, { data, exp: Date.now() + opts.ttl });
+    return data;
+  }, (err) => {
+    throw new ApiError(path, 0, `${path}: network error (${err.message})`);
+  }).finally(() => inflight.delete(key));
+  if (method === 'GET') inflight.set(key, p);
+  return p;
+}
+
+/** invalidate drops cached responses whose path starts with prefix. */
+export function invalidate(prefix) {
+  for (const k of cache.keys()) if (k.startsWith('GET /api' + prefix)) cache.delete(k);
+}
+
+/** qs builds a query string from an object, skipping empty values. */
+export function qs(obj) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length)) continue;
+    p.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const s = p.toString();
+  return s ? '?' + s : '';
+}
+
+/** showError shows a dismissable toast with the error message (text only). */
+export function showError(err, context) {
+  const box = document.getElementById('toasts');
+  const msg = (context ? context + ': ' : '') + (err && err.message ? err.message : String(err));
+  if (!box) return;
+  const t = h('div', { class: 'toast toast-error' },
+    h('span', { class: 'toast-msg' }, msg),
+    h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '✕'));
+  box.appendChild(t);
+  setTimeout(() => t.remove(), 8000);
+}
+
+/** showToast shows an informational message. */
+export function showToast(msg) {
+  const box = document.getElementById('toasts');
+  if (!box) return;
+  const t = h('div', { class: 'toast' }, msg);
+  box.appendChild(t);
+  setTimeout(() => t.remove(), 4000);
+}
+
+/** errorBox renders an inline error state with a retry button. */
+export function errorBox(err, retry) {
+  return h('div', { class: 'error-box', role: 'alert' },
+    h('p', null, '⚠ ', err && err.message ? err.message : String(err)),
+    retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null);
+}
+
+// Client config loaded once at boot (health thresholds, tiles, reconnect delay).
+export const config = { client: {}, map: { center: [37.45, -122.0], zoom: 9 }, regions: {} };
+
+export async function loadConfig() {
+  const [client, map, regions] = await Promise.all([
+    api('/config/client').catch((e) => { showError(e); return {}; }),
+    api('/config/map').catch(() => null),
+    api('/config/regions').catch(() => ({})),
+  ]);
+  config.client = client || {};
+  if (map && Array.isArray(map.center)) config.map = map;
+  config.regions = regions || {};
+}

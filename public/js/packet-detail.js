@@ -1,0 +1,174 @@
+// Packet detail pane (used by the packets page and the standalone #/packet/{id} page).
+// The coloured hex dump and the field table come from the server's byte breakdown
+// (GET /api/packets/{id} → breakdown, per observation when path bytes differ); the browser
+// never re-derives byte layouts.
+import { h, clear } from './dom.js';
+import {
+  typeName, typeClass, routeName, isTransport, parseJSON, hops, ago, absTime, fixed, packetSummary, hasGPS,
+} from './format.js';
+import { hopPills } from './hops.js';
+
+/** fieldsOf normalises a breakdown (array, {fields}, or {ranges}) to a sorted field list. */
+export function fieldsOf(bd) {
+  if (!bd) return [];
+  const list = Array.isArray(bd) ? bd : Array.isArray(bd.fields) ? bd.fields : [];
+  return list
+    .filter((f) => f && Number.isFinite(+f.offset) && Number.isFinite(+f.length))
+    .map((f) => ({ ...f, offset: +f.offset, length: +f.length, kind: String(f.kind || 'payload').toLowerCase().replace(/[^a-z0-9_-]/g, '') }))
+    .sort((a, b) => a.offset - b.offset);
+}
+
+const KIND_LABELS = {
+  header: 'Header', transport: 'Transport Codes', transport_codes: 'Transport Codes', path_len: 'Path Length',
+  path_length: 'Path Length', pathlen: 'Path Length', path: 'Path', payload: 'Payload', pubkey: 'PubKey',
+  timestamp: 'Timestamp', signature: 'Signature', flags: 'Flags', location: 'Location', name: 'Name',
+  ciphertext: 'Ciphertext', mac: 'MAC', hash: 'Hash', data: 'Data', appdata: 'App Data', control: 'Control',
+  feature: 'Feature', route: 'Route', snr: 'SNR', tag: 'Tag', telemetry: 'Telemetry',
+};
+const SECTION_OF = (k) => (k === 'header' ? 'HEADER' : k.startsWith('transport') ? 'TRANSPORT' : k.startsWith('path') ? 'PATH' : 'PAYLOAD');
+
+/** hexDump renders raw bytes as spans coloured by the field that covers them. */
+export function hexDump(rawHex, fields) {
+  const hex = String(rawHex || '').replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+  const n = Math.floor(hex.length / 2);
+  const byte = (i) => hex.slice(i * 2, i * 2 + 2);
+  const pre = h('pre', { class: 'hexdump mono', 'aria-label': `Raw packet bytes (${n} bytes)` });
+  let pos = 0;
+  const run = (from, to, cls, title) => {
+    if (to <= from) return;
+    const parts = [];
+    for (let i = from; i < to && i < n; i++) parts.push(byte(i));
+    pre.appendChild(h('span', { class: 'hx ' + cls, title }, parts.join(' ')));
+    pre.appendChild(document.createTextNode(' '));
+  };
+  for (const f of fields) {
+    if (f.offset > pos) run(pos, f.offset, 'hx-gap', 'unlabelled bytes');
+    if (f.offset + f.length > pos) run(Math.max(pos, f.offset), f.offset + f.length, 'hx-' + f.kind, `${f.name} @${f.offset}`);
+    pos = Math.max(pos, f.offset + f.length);
+  }
+  if (pos < n) run(pos, n, fields.length ? 'hx-gap' : 'hx-plain', fields.length ? 'unlabelled bytes' : 'bytes');
+  return pre;
+}
+
+function fieldTable(fields) {
+  const tbody = h('tbody');
+  let section = '';
+  for (const f of fields) {
+    const s = SECTION_OF(f.kind);
+    if (s !== section) {
+      section = s;
+      tbody.appendChild(h('tr', { class: 'bk-section' }, h('th', { colspan: '4', scope: 'colgroup' }, s)));
+    }
+    const v = f.value === null || f.value === undefined ? '' : typeof f.value === 'object' ? JSON.stringify(f.value) : String(f.value);
+    tbody.appendChild(h('tr', { class: 'bk-row' },
+      h('td', { class: 'mono' }, String(f.offset) + (f.length > 1 ? `–${f.offset + f.length - 1}` : '')),
+      h('td', null, h('span', { class: 'bk-swatch hx-' + f.kind, 'aria-hidden': 'true' }), String(f.name || '')),
+      h('td', { class: 'mono bk-value' }, v),
+      h('td', { class: 'muted' }, String(f.description || ''))));
+  }
+  return h('table', { class: 'tbl bk-table' },
+    h('caption', { class: 'sr-only' }, 'Byte fields'),
+    h('thead', null, h('tr', null, ...['Offset', 'Field', 'Value', 'Description'].map((t) => h('th', { scope: 'col' }, t)))),
+    tbody);
+}
+
+function row(label, ...value) {
+  return [h('dt', null, label), h('dd', null, ...value)];
+}
+
+/**
+ * renderDetail fills el from a /api/packets/{id} response. opts.obsId selects an observation;
+ * opts.onObs(id) is called when the user picks another one; opts.onClose adds a close button.
+ */
+export function renderDetail(el, data, opts = {}) {
+  clear(el);
+  const pkt = data.packet || {};
+  const obsList = Array.isArray(data.observations) ? data.observations : (Array.isArray(pkt.observations) ? pkt.observations : []);
+  let obs = null;
+  if (opts.obsId !== undefined && opts.obsId !== null) obs = obsList.find((o) => String(o.id) === String(opts.obsId)) || null;
+  if (!obs) obs = obsList.find((o) => o.observer_id === pkt.observer_id && o.path_json === pkt.path_json) || obsList[0] || null;
+  const view = obs ? { ...pkt, ...obs, payload_type: pkt.payload_type, route_type: pkt.route_type, decoded_json: pkt.decoded_json, raw_hex: obs.raw_hex || pkt.raw_hex } : pkt;
+  const d = parseJSON(pkt.decoded_json, {}) || {};
+  const idx = obs ? obsList.indexOf(obs) : -1;
+
+  const head = h('div', { class: 'detail-head' },
+    h('h2', { class: 'detail-title' },
+      h('span', { class: 'badge t-' + typeClass(pkt.payload_type) }, typeName(pkt.payload_type)), ' ',
+      packetSummary(pkt)),
+    opts.onClose ? h('button', { type: 'button', class: 'btn detail-close', 'aria-label': 'Close details', onclick: opts.onClose }, '✕ (Esc)') : null);
+  el.appendChild(head);
+  el.appendChild(h('div', { class: 'mono muted detail-hash' }, String(pkt.hash || ''),
+    obsList.length ? `  · observation ${idx + 1} of ${obsList.length}` : ''));
+
+  if (pkt.payload_type === 5) {
+    const enc = !d.text && !d.sender;
+    el.appendChild(h('div', { class: 'msg-box' + (enc ? ' enc' : '') },
+      enc ? `🔒 Encrypted channel message (channel 0x${d.channelHashHex || '??'}) — no key configured` : `${d.channel ? d.channel + ' · ' : ''}${d.text || ''}`));
+  }
+
+  const hopList = hops(view);
+  const dl = h('dl', { class: 'kv' });
+  const add = (...r) => dl.append(...row(...r));
+  add('Payload Type', h('span', { class: 'badge t-' + typeClass(pkt.payload_type) }, typeName(pkt.payload_type)));
+  add('Route Type', routeName(pkt.route_type), isTransport(pkt.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null);
+  add('Path', h('span', { class: 'badge tb' }, `${hopList.length} hops`), ' ', ...hopPills(hopList, view.resolved_path, { link: true }));
+  add('Timestamp', absTime(view.timestamp || pkt.first_seen), h('span', { class: 'muted' }, ` (${ago(view.timestamp || pkt.first_seen)})`));
+  add('Observer', view.observer_id
+    ? h('a', { href: `#/observers/${encodeURIComponent(view.observer_id)}` }, String(view.observer_name || view.observer_id))
+    : '—', view.observer_iata ? h('span', { class: 'badge iata' }, String(view.observer_iata)) : null);
+  add('SNR / RSSI', `${fixed(view.snr)} dB / ${fixed(view.rssi, 0)} dBm`);
+  if (pkt.payload_type === 4) {
+    const pk = d.pubKey || d.public_key;
+    add('Node', pk ? h('a', { href: `#/nodes/${encodeURIComponent(pk)}` }, String(d.name || pk)) : String(d.name || '—'));
+    if (hasGPS(d)) add('Location', `${fixed(d.lat, 5)}, ${fixed(d.lon, 5)} `, pk ? h('a', { href: `#/map?node=${encodeURIComponent(pk)}` }, '📍map') : null);
+  }
+  if (d.sender) add('Sender', String(d.sender));
+  if (view.direction) add('Direction', String(view.direction));
+  add('First seen', absTime(pkt.first_seen));
+  el.appendChild(dl);
+
+  el.appendChild(h('div', { class: 'detail-actions' },
+    h('button', {
+      type: 'button', class: 'btn', onclick: (e) => {
+        const url = `${location.origin}${location.pathname}#/packets/${pkt.hash}`;
+        (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject(new Error('no clipboard')))
+          .then(() => { e.target.textContent = '✓ Copied'; }, () => { e.target.textContent = url; });
+      },
+    }, '🔗 Copy Link'),
+    h('a', { class: 'btn', href: `#/packet/${encodeURIComponent(pkt.hash || pkt.id)}` }, '↗ Full page')));
+
+  const bd = (obs && obs.breakdown) || (!obs || !obs.raw_hex || obs.raw_hex === pkt.raw_hex || idx <= 0 ? data.breakdown : null) || data.breakdown;
+  const fields = fieldsOf(bd);
+  const raw = h('details', { class: 'raw-bytes', open: window.innerWidth > 480 },
+    h('summary', null, `Show raw bytes (${Math.floor(String(view.raw_hex || '').length / 2)} bytes)`));
+  const kinds = [...new Set(fields.map((f) => f.kind))];
+  raw.appendChild(h('div', { class: 'bk-legend' }, ...kinds.map((k) =>
+    h('span', { class: 'bk-leg' }, h('span', { class: 'bk-swatch hx-' + k, 'aria-hidden': 'true' }), KIND_LABELS[k] || k))));
+  raw.appendChild(hexDump(view.raw_hex, fields));
+  if (bd && bd.error) raw.appendChild(h('p', { class: 'muted' }, `Decoder: ${bd.error}`));
+  if (fields.length) raw.appendChild(fieldTable(fields));
+  else raw.appendChild(h('p', { class: 'muted' }, 'The server returned no byte breakdown for this packet.'));
+  el.appendChild(raw);
+
+  if (obsList.length > 1) {
+    const tb = h('tbody');
+    for (const o of obsList) {
+      const tr = h('tr', { tabindex: '0', class: o === obs ? 'selected' : '', 'aria-selected': o === obs ? 'true' : 'false' },
+        h('td', null, String(o.observer_name || o.observer_id || '—'), o.observer_iata ? h('span', { class: 'badge iata' }, String(o.observer_iata)) : null),
+        h('td', null, String(hops(o).length)),
+        h('td', null, fixed(o.snr)), h('td', null, fixed(o.rssi, 0)),
+        h('td', { title: absTime(o.timestamp) }, ago(o.timestamp)));
+      const pick = () => opts.onObs && opts.onObs(o.id);
+      tr.addEventListener('click', pick);
+      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); } });
+      tb.appendChild(tr);
+    }
+    el.appendChild(h('h3', null, `Observations (${obsList.length})`));
+    el.appendChild(h('table', { class: 'tbl obs-table' },
+      h('caption', { class: 'sr-only' }, 'Observations of this packet'),
+      h('thead', null, h('tr', null, ...['Observer', 'Hops', 'SNR', 'RSSI', 'Time'].map((t) => h('th', { scope: 'col' }, t)))), tb));
+    let longest = obsList[0];
+    for (const o of obsList) if (hops(o).length > hops(longest).length) longest = o;
+    el.appendChild(h('p', { class: 'muted' }, `Cross-observer aggregate: longest path ${hops(longest).length} hops via ${longest.observer_name || longest.observer_id || '?'}`));
+  }
+}

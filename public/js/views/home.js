@@ -1,0 +1,45 @@
+// Home (#/home): network numbers and entry points. (The full "My Mesh" dashboard is P1.)
+import { h, clear } from '../dom.js';
+import { api, errorBox } from '../api.js';
+import { num } from '../format.js';
+
+let alive = false;
+
+function tile(k, v) { return h('div', { class: 'card stat' }, h('div', { class: 'k' }, k), h('div', { class: 'v' }, v)); }
+
+async function load(box) {
+  try {
+    const s = await api('/stats');
+    if (!alive) return;
+    clear(box).appendChild(h('div', { class: 'grid-cards' },
+      tile('Transmissions', num(s.totalTransmissions ?? s.totalPackets)),
+      tile('Observations', num(s.totalObservations)),
+      tile('Nodes (7 d)', num(s.totalNodes)),
+      tile('Observers', num(s.totalObservers)),
+      tile('Last hour', num(s.packetsLastHour)),
+      tile('Last 24 h', num(s.packetsLast24h))));
+  } catch (e) {
+    if (alive) clear(box).appendChild(errorBox(e, () => load(box)));
+  }
+}
+
+export function mount(el) {
+  alive = true;
+  const box = h('div', null, h('p', { class: 'loading' }, 'Loading…'));
+  const link = (href, emoji, title, text) => h('a', { class: 'card', href, style: { textDecoration: 'none', color: 'inherit' } },
+    h('h2', { style: { fontSize: '16px', margin: '0 0 4px' } }, `${emoji} ${title}`), h('p', { class: 'muted', style: { margin: 0 } }, text));
+  el.appendChild(h('section', { class: 'page' },
+    h('h1', null, 'CoreScope'),
+    h('p', { class: 'muted' }, 'Real-time MeshCore LoRa mesh network analyzer'),
+    box,
+    h('div', { class: 'grid-cards', style: { marginTop: '16px', gridTemplateColumns: 'repeat(auto-fill, minmax(240px, 1fr))' } },
+      link('#/packets', '📦', 'Packets', 'Every packet heard, decoded byte by byte'),
+      link('#/live', '🔴', 'Live', 'Watch packets travel across the mesh'),
+      link('#/map', '🗺️', 'Map', 'Nodes by role and status'),
+      link('#/nodes', '📡', 'Nodes', 'Repeaters, rooms, companions and sensors'),
+      link('#/channels', '💬', 'Channels', 'Channel messages'),
+      link('#/observers', '👁', 'Observers', 'Observer health'))));
+  return load(box);
+}
+
+export function unmount() { alive = false; }

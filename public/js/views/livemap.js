@@ -1,0 +1,314 @@
+// Live map (#/live): full-screen map that animates each packet's path as it arrives over the
+// shared WebSocket, a feed panel, legend, and a basic VCR (pause/resume, LIVE, speed ¼×–8×,
+// scope 1/6/12/24 h with a packet-density timeline).
+import { h, store, activateOnKey } from '../dom.js';
+import { api, qs, showError } from '../api.js';
+import * as live from '../live.js';
+import { createMap } from '../mapbase.js';
+import {
+  typeName, typeClass, hops, ago, parseJSON, hasGPS, packetSummary, hashColor, parseTime, roleKey, ROLES, ROLE_LABELS,
+} from '../format.js';
+import { roleColor } from '../mapbase.js';
+
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+const SPEED_LABEL = { 0.25: '¼x', 0.5: '½x', 1: '1x', 2: '2x', 4: '4x', 8: '8x' };
+const SCOPES = [[1, '1h'], [6, '6h'], [12, '12h'], [24, '24h']];
+const MAX_ANIMS = 20;
+const FEED_MAX = 25;
+const BUFFER_MAX = 2000;
+const TYPE_COLORS = { 4: '#2ea043', 5: '#1f6feb', 2: '#d29922', 0: '#8957e5', 1: '#0e8a9c', 9: '#db61a2', 8: '#12968a', 7: '#9a6700', 6: '#3b7bbf' };
+let S = null;
+
+const typeColor = (t) => TYPE_COLORS[t] || '#7d8590';
+
+function nodePos(prefix) {
+  const p = String(prefix || '').toLowerCase();
+  if (!p) return null;
+  let best = null;
+  for (const n of S.gpsNodes) {
+    if (n.key.startsWith(p)) {
+      if (!best || (['repeater', 'room'].includes(n.role) && !['repeater', 'room'].includes(best.role))) best = n;
+    }
+  }
+  return best ? [best.lat, best.lon] : null;
+}
+
+function observerPos(id) {
+  const o = S.observers.get(id);
+  if (o && hasGPS(o)) return [o.lat, o.lon];
+  const n = S.nodeByKey.get(String(id || '').toLowerCase());
+  return n && hasGPS(n) ? [n.lat, n.lon] : null;
+}
+
+function packetPoints(p) {
+  const pts = [];
+  const d = parseJSON(p.decoded_json, {}) || {};
+  if (p.payload_type === 4 && hasGPS(d)) pts.push([d.lat, d.lon]);
+  const rp = Array.isArray(p.resolved_path) ? p.resolved_path : [];
+  hops(p).forEach((hop, i) => {
+    const pos = rp[i] ? nodePos(String(rp[i])) : nodePos(hop);
+    if (pos) pts.push(pos);
+  });
+  const op = observerPos(p.observer_id);
+  if (op) pts.push(op);
+  return pts;
+}
+
+function animate(p) {
+  if (!S || document.hidden) return;
+  const pts = packetPoints(p);
+  if (!pts.length || S.anims >= MAX_ANIMS) return;
+  const L = window.L;
+  const color = S.colorByHash ? hashColor(p.hash) : typeColor(p.payload_type);
+  S.anims++;
+  const pulse = L.circleMarker(pts[0], { radius: 10, color, weight: 2, fillOpacity: 0.4, interactive: false }).addTo(S.fx);
+  const line = L.polyline([pts[0]], { color, weight: 3, opacity: 0.9, interactive: false }).addTo(S.fx);
+  const segMs = 500 / S.speed;
+  const start = performance.now();
+  const total = Math.max(1, pts.length - 1) * segMs;
+  const step = (now) => {
+    if (!S) return;
+    const t = Math.min(1, (now - start) / total);
+    const f = t * (pts.length - 1);
+    const i = Math.floor(f);
+    const seg = pts.slice(0, i + 1);
+    if (i < pts.length - 1) {
+      const a = pts[i], b = pts[i + 1], k = f - i;
+      seg.push([a[0] + (b[0] - a[0]) * k, a[1] + (b[1] - a[1]) * k]);
+    }
+    line.setLatLngs(seg);
+    if (t < 1) requestAnimationFrame(step);
+    else {
+      L.circleMarker(pts[pts.length - 1], { radius: 7, color: '#fff', weight: 2, fillColor: color, fillOpacity: 0.9, interactive: false }).addTo(S.fx);
+      setTimeout(() => { if (S) { S.fx.removeLayer(line); S.fx.removeLayer(pulse); } S && S.anims--; S && S.statAnims && (S.statAnims.textContent = String(S.anims)); }, 1500 / S.speed);
+      setTimeout(() => { if (S) S.fx.eachLayer((l) => { if (l.options && l.options.fillColor === color && !l.options.interactive) S.fx.removeLayer(l); }); }, 3000);
+    }
+  };
+  requestAnimationFrame(step);
+  S.statAnims.textContent = String(S.anims);
+}
+
+function feedItem(p) {
+  const existing = S.feedItems.get(p.hash);
+  if (existing && Date.now() - existing.t < 30000) {
+    existing.count++;
+    existing.cnt.textContent = `👁 ${existing.count}`;
+    return;
+  }
+  const cnt = h('span', { class: 'muted' }, `👁 ${p.observation_count || 1}`);
+  const el = h('div', {
+    class: 'feed-item', role: 'button', tabindex: '0', dataset: { hash: p.hash },
+    style: { borderLeftColor: hashColor(p.hash) },
+    'aria-label': `${typeName(p.payload_type)} packet ${p.hash}`,
+  },
+  h('span', { class: 'badge t-' + typeClass(p.payload_type) }, typeName(p.payload_type)),
+  h('span', { class: 'txt' }, packetSummary(p).slice(0, 35)),
+  h('span', { class: 'muted' }, `${hops(p).length}⇢`), cnt);
+  const open = () => { location.hash = `#/packets/${p.hash}`; };
+  el.addEventListener('click', open);
+  activateOnKey(el, open);
+  S.feedItems.set(p.hash, { t: Date.now(), count: p.observation_count || 1, cnt, el });
+  S.feedList.prepend(el);
+  S.feedEmpty.hidden = true;
+  while (S.feedList.children.length > FEED_MAX) {
+    const last = S.feedList.lastElementChild;
+    S.feedItems.delete(last.dataset.hash);
+    last.remove();
+  }
+}
+
+function show(p) {
+  S.count++;
+  S.statPkts.textContent = String(S.count);
+  S.recent.push(Date.now());
+  feedItem(p);
+  animate(p);
+}
+
+function onBatch(batch) {
+  if (!S) return;
+  const now = Date.now();
+  for (const p of batch) {
+    if (p._type !== 'packet' || !p.hash) continue;
+    S.stamps.push(now);
+    if (S.mode === 'LIVE') show(p);
+    else {
+      S.buffer.push({ t: now, p });
+      if (S.buffer.length > BUFFER_MAX) S.buffer.splice(0, 500);
+      S.missed++;
+      setMode(S.mode);
+    }
+  }
+  drawTimeline();
+}
+
+function setMode(m) {
+  S.mode = m;
+  S.modeEl.dataset.mode = m;
+  S.modeEl.textContent = m === 'PAUSED' && S.missed ? `PAUSED +${S.missed}` : m;
+  S.playBtn.textContent = m === 'PAUSED' ? '▶' : '⏸';
+  S.playBtn.setAttribute('aria-label', m === 'PAUSED' ? 'Resume' : 'Pause');
+}
+
+/** replay plays buffered packets in order with their real gaps (clamped) divided by speed. */
+function replay() {
+  clearTimeout(S.replayTimer);
+  const gen = ++S.gen;
+  setMode('REPLAY');
+  const next = () => {
+    if (!S || gen !== S.gen) return;
+    const item = S.buffer.shift();
+    if (!item) { S.missed = 0; setMode('LIVE'); return; }
+    show(item.p);
+    const nxt = S.buffer[0];
+    const gap = nxt ? Math.min(2000, Math.max(100, nxt.t - item.t)) / S.speed : 0;
+    S.replayTimer = setTimeout(next, gap);
+  };
+  next();
+}
+
+function drawTimeline() {
+  const c = S.timeline;
+  const w = c.clientWidth || 300;
+  const hgt = c.clientHeight || 34;
+  if (c.width !== w * devicePixelRatio) { c.width = w * devicePixelRatio; c.height = hgt * devicePixelRatio; }
+  const ctx = c.getContext('2d');
+  ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+  ctx.clearRect(0, 0, w, hgt);
+  const now = Date.now();
+  const span = S.scope * 3600e3;
+  const bins = new Array(Math.max(10, Math.floor(w / 3))).fill(0);
+  for (const t of S.stamps) {
+    const x = (t - (now - span)) / span;
+    if (x >= 0 && x <= 1) bins[Math.min(bins.length - 1, Math.floor(x * bins.length))]++;
+  }
+  const max = Math.max(1, ...bins);
+  ctx.fillStyle = '#4a9eff';
+  const bw = w / bins.length;
+  bins.forEach((v, i) => { if (v) { const bh = Math.max(1, (v / max) * (hgt - 4)); ctx.fillRect(i * bw, hgt - bh, Math.max(1, bw - 0.5), bh); } });
+  ctx.fillStyle = '#f85149';
+  ctx.fillRect(w - 2, 0, 2, hgt);
+  c.setAttribute('aria-label', `Packet density over the last ${S.scope} h: ${S.stamps.length} packets`);
+}
+
+async function loadTimeline() {
+  const gen = ++S.tlGen;
+  try {
+    const since = new Date(Date.now() - S.scope * 3600e3).toISOString();
+    const arr = await api('/packets/timestamps' + qs({ since }));
+    if (!S || gen !== S.tlGen) return;
+    S.stamps = (Array.isArray(arr) ? arr : []).map(parseTime).filter((t) => !Number.isNaN(t));
+    drawTimeline();
+  } catch (e) { showError(e, 'Timeline'); }
+}
+
+async function loadData() {
+  try {
+    const [nr, or, recent] = await Promise.all([
+      api('/nodes' + qs({ limit: 2000 }), { ttl: 90000 }),
+      api('/observers', { ttl: 30000 }).catch(() => ({ observers: [] })),
+      api('/packets' + qs({ limit: 8, expand: 'observations' })).catch(() => ({ packets: [] })),
+    ]);
+    if (!S) return;
+    const nodes = (nr && nr.nodes) || [];
+    S.nodeByKey = new Map(nodes.map((n) => [String(n.public_key).toLowerCase(), n]));
+    S.gpsNodes = nodes.filter(hasGPS).map((n) => ({ key: String(n.public_key).toLowerCase(), lat: n.lat, lon: n.lon, role: roleKey(n.role) }));
+    S.observers = new Map(((or && or.observers) || []).map((o) => [o.id, o]));
+    const L = window.L;
+    for (const n of nodes) {
+      if (!hasGPS(n)) continue;
+      const infra = ['repeater', 'room'].includes(roleKey(n.role));
+      L.circleMarker([n.lat, n.lon], { radius: infra ? 5 : 4, color: roleColor(n.role), weight: infra ? 2 : 1, opacity: infra ? 1 : 0.5, fillOpacity: 0.6 })
+        .bindTooltip(String(n.name || n.public_key.slice(0, 8))).addTo(S.base);
+    }
+    S.statNodes.textContent = String(S.gpsNodes.length);
+    const list = ((recent && recent.packets) || []).slice().reverse();
+    for (const p of list) { feedItem(p); }
+  } catch (e) { showError(e, 'Live map data'); }
+}
+
+function legend() {
+  const types = [[4, 'Advert'], [5, 'Channel Msg'], [2, 'Direct Msg'], [0, 'Request'], [1, 'Response'], [9, 'Trace'], [8, 'Path'], [3, 'Ack / other']];
+  return h('div', { class: 'live-panel live-legend', role: 'region', 'aria-label': 'Map legend' },
+    h('h2', null, 'Packet types'),
+    h('ul', null, ...types.map(([t, l]) => h('li', null, h('span', { class: 'sw', style: { background: typeColor(t) } }), l))),
+    h('h2', null, 'Node roles'),
+    h('ul', null, ...ROLES.map((r) => h('li', null, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r])))); 
+}
+
+function vcr() {
+  S.playBtn = h('button', { type: 'button', class: 'btn', 'aria-label': 'Pause' }, '⏸');
+  S.playBtn.addEventListener('click', () => {
+    if (S.mode === 'PAUSED') { if (S.buffer.length) replay(); else setMode('LIVE'); }
+    else { ++S.gen; clearTimeout(S.replayTimer); setMode('PAUSED'); }
+  });
+  const liveBtn = h('button', { type: 'button', class: 'btn', 'aria-label': 'Snap to live' }, '● LIVE');
+  liveBtn.addEventListener('click', () => { ++S.gen; clearTimeout(S.replayTimer); S.buffer = []; S.missed = 0; setMode('LIVE'); });
+  const speedBtn = h('button', { type: 'button', class: 'btn', 'aria-label': `Speed ${SPEED_LABEL[S.speed]}` }, SPEED_LABEL[S.speed]);
+  speedBtn.addEventListener('click', () => {
+    S.speed = SPEEDS[(SPEEDS.indexOf(S.speed) + 1) % SPEEDS.length];
+    speedBtn.textContent = SPEED_LABEL[S.speed];
+    speedBtn.setAttribute('aria-label', `Speed ${SPEED_LABEL[S.speed]}`);
+    store.set('live-vcr-speed', String(S.speed));
+  });
+  S.modeEl = h('span', { class: 'mode', role: 'status', 'aria-live': 'polite' }, 'LIVE');
+  const scope = h('div', { class: 'scope', role: 'radiogroup', 'aria-label': 'Timeline scope' });
+  for (const [hrs, l] of SCOPES) {
+    const b = h('button', { type: 'button', class: 'btn', role: 'radio', 'aria-checked': hrs === S.scope ? 'true' : 'false' }, l);
+    b.addEventListener('click', () => {
+      S.scope = hrs;
+      for (const x of scope.children) x.setAttribute('aria-checked', x === b ? 'true' : 'false');
+      loadTimeline();
+    });
+    scope.appendChild(b);
+  }
+  S.timeline = h('canvas', { class: 'timeline', role: 'img', 'aria-label': 'Packet density timeline' });
+  return h('div', { class: 'live-panel vcr', role: 'toolbar', 'aria-label': 'Playback controls' }, S.playBtn, liveBtn, speedBtn, S.modeEl, scope, S.timeline);
+}
+
+export function mount(el) {
+  const sp = +store.get('live-vcr-speed', '1');
+  S = {
+    mode: 'LIVE', speed: SPEEDS.includes(sp) ? sp : 1, scope: 1, buffer: [], missed: 0, gen: 0, tlGen: 0, count: 0,
+    anims: 0, stamps: [], recent: [], feedItems: new Map(), gpsNodes: [], nodeByKey: new Map(), observers: new Map(),
+    colorByHash: store.get('meshcore-color-packets-by-hash', '1') === '1',
+  };
+  const mapEl = h('div', { class: 'map-el', id: 'live-map' });
+  S.statPkts = h('span', { id: 'live-pkts' }, '0');
+  S.statNodes = h('span', null, '0');
+  S.statAnims = h('span', null, '0');
+  S.statRate = h('span', null, '0');
+  const beacon = h('span', { class: 'ws-dot', 'aria-hidden': 'true' });
+  S.feedList = h('div', { id: 'live-feed-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  S.feedEmpty = h('p', { class: 'empty' }, 'Waiting for packets…');
+  el.appendChild(h('div', { class: 'live-page' }, mapEl,
+    h('div', { class: 'live-panel live-head' },
+      h('h1', { class: 'sr-only' }, 'Live mesh map'),
+      beacon, h('strong', null, 'MESH LIVE'),
+      h('span', null, S.statPkts, ' pkts'), h('span', null, S.statNodes, ' nodes'),
+      h('span', null, S.statAnims, ' anim'), h('span', null, S.statRate, '/min')),
+    h('aside', { class: 'live-panel live-feed', 'aria-label': 'Packet feed' }, h('h2', null, 'Feed'), S.feedEmpty, S.feedList),
+    legend(), vcr()));
+  S.m = createMap(mapEl, { canvas: true });
+  S.base = window.L.layerGroup().addTo(S.m.map);
+  S.fx = window.L.layerGroup().addTo(S.m.map);
+  S.unState = live.onState((st) => { beacon.parentElement && (beacon.style.background = st === 'open' ? 'var(--good)' : 'var(--bad)'); });
+  S.unsub = live.subscribe(onBatch);
+  S.tick = setInterval(() => {
+    const cut = Date.now() - 60000;
+    S.recent = S.recent.filter((t) => t > cut);
+    S.statRate.textContent = String(S.recent.length);
+    drawTimeline();
+  }, 2000);
+  S.tlTimer = setInterval(loadTimeline, 60000);
+  loadTimeline();
+  return loadData();
+}
+
+export function unmount() {
+  if (!S) return;
+  S.unsub(); S.unState();
+  clearInterval(S.tick); clearInterval(S.tlTimer); clearTimeout(S.replayTimer);
+  S.m.destroy();
+  S = null;
+}

@@ -1,0 +1,391 @@
+// Packets page (#/packets, #/packets/{hash}, #/packets/id/{id}, #/packets/{pubkey}):
+// grouped/ungrouped virtualised table, filters kept in the URL, live WebSocket merge with
+// pause, and the detail pane. One list fetch per filter change, then WebSocket deltas.
+import { h, clear, store, debounce } from '../dom.js';
+import { api, qs, showError, errorBox } from '../api.js';
+import * as live from '../live.js';
+import { setQuery } from '../router.js';
+import { region, regionSet } from '../region.js';
+import { createVTable } from '../vtable.js';
+import { loadNodes, hopPills } from '../hops.js';
+import { renderDetail } from '../packet-detail.js';
+import {
+  TYPE_NAMES, typeName, typeClass, isTransport, hops, ago, absTime, packetSummary, hashColor, parseTime,
+} from '../format.js';
+
+const WINDOWS = [[15, 'Last 15 min'], [30, 'Last 30 min'], [60, 'Last 1 h'], [180, 'Last 3 h'], [360, 'Last 6 h'], [720, 'Last 12 h'], [1440, 'Last 24 h'], [0, 'All time']];
+const MAX_ROWS = 50000;
+const PAUSE_CAP = 2000;
+const DEFAULT_SORT = { key: 'time', dir: 'desc' };
+
+let S = null; // page state; null when unmounted
+
+function initialState(p) {
+  const q = p.query;
+  const mobile = window.innerWidth <= 1024;
+  let tw = q.has('timeWindow') ? +q.get('timeWindow') : +store.get('meshcore-time-window', '15');
+  if (!WINDOWS.some(([m]) => m === tw)) tw = 15;
+  if (mobile && (tw === 0 || tw > 180)) tw = 180;
+  const types = (q.get('type') || store.get('meshcore-type-filter', '')).split(',').filter((x) => x !== '' && !Number.isNaN(+x)).map(Number);
+  const sortTok = q.get('sort') || store.get('meshcore-packets-sort', '');
+  const sort = sortTok ? { key: sortTok.split(':')[0], dir: sortTok.endsWith(':asc') ? 'asc' : 'desc' } : { ...DEFAULT_SORT };
+  const st = {
+    tw, types: new Set(types), observer: q.get('observer') || store.get('meshcore-observer-filter', '') || '',
+    hash: q.get('hash') || '', node: q.get('node') || '', group: q.get('group') !== '0', sort,
+    selected: null, obsId: q.get('obs'), detailId: null, paused: false, buffer: [],
+    groups: new Map(), rows: [], expanded: new Map(), observers: [], obsIata: new Map(), gen: 0,
+  };
+  if (p.param === 'id' && p.parts[1]) st.detailId = p.parts[1];
+  else if (p.param && /^[0-9a-fA-F]{16}$/.test(p.param)) { st.hash = p.param.toLowerCase(); st.detailId = st.hash; }
+  else if (p.param && p.param.length > 16) st.node = p.param;
+  return st;
+}
+
+function syncURL() {
+  const q = {};
+  if (S.tw !== 15) q.timeWindow = S.tw;
+  if (S.types.size) q.type = [...S.types].join(',');
+  if (S.observer) q.observer = S.observer;
+  if (S.node) q.node = S.node;
+  if (!S.group) q.group = '0';
+  if (S.sort.key !== DEFAULT_SORT.key || S.sort.dir !== DEFAULT_SORT.dir) q.sort = S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
+  let path = '#/packets';
+  if (S.detailId && /^[0-9a-f]{16}$/i.test(String(S.detailId))) path += '/' + S.detailId;
+  else if (S.detailId) path += '/id/' + encodeURIComponent(S.detailId);
+  if (S.hash && S.hash !== S.detailId) q.hash = S.hash;
+  if (S.obsId) q.obs = S.obsId;
+  setQuery(q, path);
+  store.set('meshcore-time-window', String(S.tw));
+  store.set('meshcore-type-filter', [...S.types].join(','));
+  store.set('meshcore-observer-filter', S.observer);
+  store.set('meshcore-packets-sort', q.sort || '');
+}
+
+// ---------- data ----------
+
+function listQuery() {
+  if (S.hash) return { hash: S.hash, limit: 1000, groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations' };
+  return {
+    since: S.tw ? new Date(Date.now() - S.tw * 60000).toISOString() : '',
+    limit: MAX_ROWS, region: region(), node: S.node, observer: S.observer,
+    type: S.types.size === 1 ? [...S.types][0] : '',
+    groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations',
+  };
+}
+
+function toRow(p, grouped) {
+  return {
+    key: grouped ? p.hash : `${p.hash}:${p._obsId ?? p.id}`,
+    hash: p.hash, id: p.id, obsId: p._obsId ?? null, time: p.latest || p.timestamp || p.first_seen,
+    first_seen: p.first_seen, size: Math.floor(String(p.raw_hex || '').length / 2), payload_type: p.payload_type,
+    route_type: p.route_type, observer_id: p.observer_id, observer_name: p.observer_name,
+    observer_iata: p.observer_iata, path_json: p.path_json, resolved_path: p.resolved_path,
+    count: p.count ?? p.observation_count ?? 1, decoded_json: p.decoded_json, raw_hex: p.raw_hex,
+    snr: p.snr, rssi: p.rssi, child: false,
+  };
+}
+
+async function load() {
+  const gen = ++S.gen;
+  S.status.textContent = 'Loading…';
+  try {
+    const [res] = await Promise.all([api('/packets' + qs(listQuery())), loadNodes().catch((e) => showError(e, 'Node names'))]);
+    if (!S || gen !== S.gen) return;
+    S.groups.clear();
+    S.expanded.clear();
+    const list = (res && res.packets) || [];
+    if (S.group) {
+      for (const p of list) S.groups.set(p.hash, toRow(p, true));
+    } else {
+      for (const p of list) {
+        const obs = Array.isArray(p.observations) && p.observations.length ? p.observations : [p];
+        for (const o of obs) {
+          const r = toRow({ ...p, ...o, id: p.id, _obsId: o === p ? null : o.id, timestamp: o.timestamp || p.timestamp, payload_type: p.payload_type, route_type: p.route_type, raw_hex: o.raw_hex || p.raw_hex, decoded_json: p.decoded_json, observation_count: 1 }, false);
+          S.groups.set(r.key, r);
+        }
+      }
+    }
+    S.total = res && typeof res.total === 'number' ? res.total : list.length;
+    S.status.textContent = '';
+    rebuild();
+    if (S.detailId) openDetail(S.detailId, S.obsId, false);
+  } catch (e) {
+    if (!S || gen !== S.gen) return;
+    S.status.textContent = '';
+    clear(S.tableWrap).appendChild(errorBox(e, () => { clear(S.tableWrap).appendChild(S.vt.el); load(); }));
+  }
+}
+
+function passes(r) {
+  if (S.types.size && !S.types.has(r.payload_type)) return false;
+  return true;
+}
+
+const CMP = {
+  time: (a, b) => parseTime(a.time) - parseTime(b.time),
+  hash: (a, b) => String(a.hash).localeCompare(String(b.hash)),
+  size: (a, b) => a.size - b.size,
+  type: (a, b) => (a.payload_type ?? -1) - (b.payload_type ?? -1),
+  observer: (a, b) => String(a.observer_name || '').localeCompare(String(b.observer_name || '')),
+  path: (a, b) => hops(a).length - hops(b).length,
+  rpt: (a, b) => a.count - b.count,
+};
+
+/** rebuild recomputes the visible row list (filter, sort, expanded children). */
+function rebuild() {
+  const cmp = CMP[S.sort.key] || CMP.time;
+  const dir = S.sort.dir === 'asc' ? 1 : -1;
+  const base = [...S.groups.values()].filter(passes).sort((a, b) => dir * cmp(a, b) || (b.id || 0) - (a.id || 0));
+  const rows = [];
+  for (const r of base) {
+    rows.push(r);
+    const kids = S.group && S.expanded.get(r.hash);
+    if (kids) for (const k of kids) rows.push(k);
+  }
+  S.rows = rows;
+  S.vt.setItems(rows);
+  S.vt.setSort(S.sort.key, S.sort.dir);
+  S.count.textContent = `(${base.length.toLocaleString()})`;
+  S.count.dataset.count = String(base.length);
+  S.empty.hidden = base.length > 0;
+}
+
+// ---------- live ----------
+
+function onBatch(batch) {
+  if (!S) return;
+  if (S.paused) {
+    S.buffer.push(...batch);
+    if (S.buffer.length > PAUSE_CAP) S.buffer.splice(0, S.buffer.length - PAUSE_CAP);
+    S.pauseBtn.textContent = `▶ ${S.buffer.length}`;
+    return;
+  }
+  merge(batch);
+}
+
+function liveMatches(p) {
+  if (!p.hash) return false;
+  if (S.hash && p.hash.toLowerCase() !== S.hash) return false;
+  if (S.observer && !S.observer.split(',').includes(p.observer_id)) return false;
+  const rs = regionSet();
+  if (rs.size) {
+    const iata = p.observer_iata || S.obsIata.get(p.observer_id);
+    if (!iata || !rs.has(iata)) return false;
+  }
+  if (S.node) {
+    const blob = `${p.decoded_json || ''} ${p.path_json || ''}`.toLowerCase();
+    if (!blob.includes(S.node.toLowerCase())) return false;
+  }
+  return true;
+}
+
+function merge(batch) {
+  let changed = false;
+  const now = new Date().toISOString();
+  for (const p of batch) {
+    if (p._type !== 'packet' || !liveMatches(p)) continue;
+    changed = true;
+    const iata = p.observer_iata || S.obsIata.get(p.observer_id) || null;
+    if (S.group) {
+      const g = S.groups.get(p.hash);
+      if (g) {
+        g.count = Math.max(g.count + 1, p.observation_count || 0);
+        g.time = now;
+        if (hops(p).length > hops(g).length) Object.assign(g, { path_json: p.path_json, observer_id: p.observer_id, observer_name: p.observer_name, observer_iata: iata });
+        const kids = S.expanded.get(p.hash);
+        if (kids) kids.unshift({ ...toRow({ ...p, observer_iata: iata, timestamp: now }, false), child: true });
+      } else {
+        S.groups.set(p.hash, toRow({ ...p, observer_iata: iata, latest: now, count: p.observation_count || 1 }, true));
+      }
+    } else {
+      const r = toRow({ ...p, observer_iata: iata, timestamp: now, _obsId: `ws${S.seq = (S.seq || 0) + 1}` }, false);
+      S.groups.set(r.key, r);
+    }
+  }
+  if (!changed) return;
+  if (S.groups.size > MAX_ROWS) {
+    const old = [...S.groups.values()].sort((a, b) => parseTime(a.time) - parseTime(b.time)).slice(0, S.groups.size - MAX_ROWS);
+    for (const r of old) S.groups.delete(r.key);
+  }
+  rebuild();
+}
+
+// ---------- detail ----------
+
+async function openDetail(id, obsId, push = true) {
+  S.detailId = String(id);
+  S.obsId = obsId || null;
+  if (push) syncURL();
+  S.split.classList.add('has-detail');
+  clear(S.detail).appendChild(h('p', { class: 'loading' }, 'Loading packet…'));
+  S.vt.refresh();
+  try {
+    const data = await api('/packets/' + encodeURIComponent(id));
+    if (!S || S.detailId !== String(id)) return;
+    S.detailData = data;
+    S.selected = data.packet && data.packet.hash;
+    drawDetail();
+    S.vt.refresh();
+  } catch (e) {
+    if (!S) return;
+    clear(S.detail).appendChild(errorBox(e, () => openDetail(id, obsId, false)));
+  }
+}
+
+function drawDetail() {
+  renderDetail(S.detail, S.detailData, {
+    obsId: S.obsId,
+    onObs: (oid) => { S.obsId = String(oid); syncURL(); drawDetail(); },
+    onClose: closeDetail,
+  });
+}
+
+function closeDetail() {
+  S.detailId = null; S.obsId = null; S.selected = null; S.detailData = null;
+  if (S.hash && /^[0-9a-f]{16}$/.test(S.hash)) { /* keep the hash filter */ }
+  S.split.classList.remove('has-detail');
+  clear(S.detail).appendChild(h('p', { class: 'empty' }, 'Select a packet to view details'));
+  syncURL();
+  S.vt.refresh();
+}
+
+async function toggleExpand(r) {
+  if (S.expanded.has(r.hash)) { S.expanded.delete(r.hash); rebuild(); return; }
+  try {
+    const data = await api('/packets/' + encodeURIComponent(r.hash));
+    const obs = data.observations || (data.packet && data.packet.observations) || [];
+    S.expanded.set(r.hash, obs.map((o) => ({ ...toRow({ ...data.packet, ...o, _obsId: o.id, payload_type: data.packet.payload_type, route_type: data.packet.route_type, decoded_json: data.packet.decoded_json }, false), child: true })));
+    rebuild();
+  } catch (e) { showError(e, 'Observations'); }
+}
+
+// ---------- rendering ----------
+
+function renderRow(r, tr) {
+  tr.dataset.key = r.key;
+  tr.dataset.hash = r.hash;
+  tr.className = (r.child ? 'child ' : '') + (S.selected === r.hash && (!r.child || String(r.obsId) === String(S.obsId)) ? 'selected' : '');
+  tr.style.borderLeft = `4px solid ${hashColor(r.hash, document.documentElement.dataset.theme !== 'light')}`;
+  const exp = S.group && !r.child && r.count > 1
+    ? h('button', { type: 'button', class: 'expand', 'aria-expanded': S.expanded.has(r.hash) ? 'true' : 'false', 'aria-label': `Show ${r.count} observations`, onclick: (e) => { e.stopPropagation(); toggleExpand(r); } }, S.expanded.has(r.hash) ? '▼' : '▶')
+    : null;
+  const hl = hops(r);
+  tr.append(
+    h('td', { class: 'c-exp' }, exp),
+    h('td', { title: absTime(r.time) }, ago(r.time)),
+    h('td', { class: 'mono' }, String(r.hash).slice(0, 8) + '…'),
+    h('td', null, `${r.size}B`),
+    h('td', null, h('span', { class: 'badge t-' + typeClass(r.payload_type) }, typeName(r.payload_type)), isTransport(r.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null),
+    h('td', null, String(r.observer_name || r.observer_id || '—'), r.observer_iata ? h('span', { class: 'badge iata' }, String(r.observer_iata)) : null),
+    h('td', { class: 'c-path' }, ...hopPills(hl, r.resolved_path, { emptyText: '—' })),
+    h('td', null, r.child ? '' : `👁 ${r.count}`),
+    h('td', { class: 'c-details' }, packetSummary(r)),
+  );
+}
+
+function multiSelect(label, options, selected, onChange) {
+  const summary = h('summary', { class: 'btn' });
+  const upd = () => { summary.textContent = selected.size ? `${label}: ${selected.size} ▾` : `All ${label} ▾`; };
+  upd();
+  const box = h('div', { class: 'ms-menu', role: 'group', 'aria-label': label });
+  for (const [v, text] of options) {
+    const cb = h('input', { type: 'checkbox', checked: selected.has(v) });
+    cb.addEventListener('change', () => { if (cb.checked) selected.add(v); else selected.delete(v); upd(); onChange(); });
+    box.appendChild(h('label', { class: 'ms-item' }, cb, ' ', text));
+  }
+  return h('details', { class: 'ms' }, summary, box);
+}
+
+function buildFilters() {
+  const changed = () => { syncURL(); load(); };
+  const hashIn = h('input', { type: 'search', placeholder: 'Packet hash…', 'aria-label': 'Filter by packet hash', value: S.hash, class: 'mono', size: '14' });
+  hashIn.addEventListener('input', debounce(() => { S.hash = hashIn.value.trim().toLowerCase(); changed(); }, 400));
+  const nodeIn = h('input', { type: 'search', placeholder: 'Node name or key…', 'aria-label': 'Filter by node', value: S.node, size: '16' });
+  nodeIn.addEventListener('input', debounce(() => { S.node = nodeIn.value.trim(); changed(); }, 400));
+  const tw = h('select', { 'aria-label': 'Time window' }, ...WINDOWS.map(([m, l]) => h('option', { value: String(m), selected: m === S.tw, disabled: window.innerWidth <= 1024 && (m === 0 || m > 180) }, l)));
+  tw.addEventListener('change', () => { S.tw = +tw.value; changed(); });
+  const obsSel = h('select', { 'aria-label': 'Observer' }, h('option', { value: '' }, 'All Observers'));
+  S.obsSel = obsSel;
+  obsSel.addEventListener('change', () => { S.observer = obsSel.value; changed(); });
+  const groupBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.group ? 'true' : 'false' }, 'Group by Hash');
+  groupBtn.addEventListener('click', () => { S.group = !S.group; groupBtn.setAttribute('aria-pressed', S.group ? 'true' : 'false'); changed(); });
+  const types = multiSelect('Types', Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]), S.types, () => { syncURL(); if (S.types.size <= 1) load(); else rebuild(); });
+  const clearBtn = h('button', {
+    type: 'button', class: 'btn', onclick: () => {
+      Object.assign(S, { tw: 15, observer: '', hash: '', node: '', group: true, detailId: null, obsId: null });
+      S.types.clear();
+      hashIn.value = ''; nodeIn.value = ''; tw.value = '15'; obsSel.value = ''; groupBtn.setAttribute('aria-pressed', 'true');
+      closeDetail(); load();
+    },
+  }, '✕ Clear');
+  return h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, clearBtn);
+}
+
+async function loadObservers() {
+  try {
+    const r = await api('/observers', { ttl: 30000 });
+    if (!S) return;
+    S.observers = (r && r.observers) || [];
+    for (const o of S.observers) {
+      S.obsIata.set(o.id, o.iata);
+      S.obsSel.appendChild(h('option', { value: o.id, selected: o.id === S.observer }, String(o.name || o.id)));
+    }
+  } catch (e) { showError(e, 'Observers'); }
+}
+
+export function mount(el, p) {
+  S = initialState(p);
+  S.status = h('span', { class: 'muted', role: 'status' });
+  S.count = h('span', { class: 'count', id: 'packet-count' });
+  S.pauseBtn = h('button', { type: 'button', class: 'btn', 'aria-label': 'Pause live updates', 'aria-pressed': 'false' }, '⏸');
+  S.pauseBtn.addEventListener('click', () => {
+    S.paused = !S.paused;
+    S.pauseBtn.setAttribute('aria-pressed', S.paused ? 'true' : 'false');
+    S.pauseBtn.setAttribute('aria-label', S.paused ? 'Resume live updates' : 'Pause live updates');
+    if (!S.paused) { const b = S.buffer; S.buffer = []; merge(b); S.pauseBtn.textContent = '⏸'; } else S.pauseBtn.textContent = '▶ 0';
+  });
+  const refresh = h('button', { type: 'button', class: 'btn', 'aria-label': 'Refresh', onclick: () => load() }, '🔄');
+  S.vt = createVTable({
+    caption: 'Packets',
+    rowHeight: 34,
+    columns: [
+      { key: 'exp', label: '', cls: 'c-exp' }, { key: 'time', label: 'Time', sortKey: 'time' },
+      { key: 'hash', label: 'Hash', sortKey: 'hash' }, { key: 'size', label: 'Size', sortKey: 'size' },
+      { key: 'type', label: 'Type', sortKey: 'type' }, { key: 'observer', label: 'Observer', sortKey: 'observer' },
+      { key: 'path', label: 'Path', sortKey: 'path' }, { key: 'rpt', label: 'Rpt', sortKey: 'rpt' },
+      { key: 'details', label: 'Details' },
+    ],
+    renderRow,
+    onActivate: (r) => openDetail(r.child ? r.hash : (r.obsId ? r.hash : (r.hash || r.id)), r.obsId),
+    onSort: (key) => {
+      S.sort = S.sort.key === key ? { key, dir: S.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'time' ? 'desc' : 'asc' };
+      syncURL(); rebuild();
+    },
+  });
+  S.empty = h('p', { class: 'empty', hidden: true }, 'No packets match these filters.');
+  S.tableWrap = h('div', { class: 'table-wrap', 'aria-live': 'off' }, S.vt.el, S.empty);
+  S.detail = h('aside', { class: 'detail-pane', 'aria-label': 'Packet details' }, h('p', { class: 'empty' }, 'Select a packet to view details'));
+  S.split = h('div', { class: 'split' },
+    h('section', { class: 'list-pane' },
+      h('div', { class: 'page-head' }, h('h1', null, 'Latest Packets ', S.count), S.status, h('span', { class: 'spacer' }), refresh, S.pauseBtn),
+      buildFilters(), S.tableWrap),
+    S.detail);
+  el.appendChild(h('div', { class: 'packets-page' }, S.split));
+  S.onKey = (e) => { if (e.key === 'Escape' && S.detailId && !e.defaultPrevented) closeDetail(); };
+  document.addEventListener('keydown', S.onKey);
+  S.onRegion = () => load();
+  window.addEventListener('region-changed', S.onRegion);
+  S.unsub = live.subscribe(onBatch);
+  loadObservers();
+  syncURL();
+  return load();
+}
+
+export function unmount() {
+  if (!S) return;
+  S.unsub();
+  S.vt.destroy();
+  document.removeEventListener('keydown', S.onKey);
+  window.removeEventListener('region-changed', S.onRegion);
+  S = null;
+}
