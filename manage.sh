@@ -121,7 +121,7 @@ wait_for_http() {
 	return 1
 }
 
-file_size() { wc -c <"$1" 2>/dev/null | tr -d ' ' || echo 0; }
+file_size() { if [ -f "$1" ]; then wc -c <"$1" | tr -d ' '; else echo 0; fi; }
 human_mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
 timestamp() { date -u +%Y%m%d-%H%M%S; }
 
@@ -146,7 +146,7 @@ cmd_build() {
 
 ensure_binaries() {
 	local name
-	for name in server ingestor meshsim; do
+	for name in server ingestor; do
 		if [ ! -x "$BIN_DIR/corescope-$name" ]; then
 			cmd_build
 			return
@@ -460,29 +460,30 @@ cmd_backup() {
 	# VACUUM INTO reads one consistent snapshot inside a read transaction, so
 	# the ingestor keeps writing meanwhile; a plain cp of a WAL database can
 	# miss committed pages or catch a half-written one.
-	local sql
-	sql=".timeout 30000
-VACUUM INTO '$(sql_escape "$tmp")';"
 	if sqlite_on_host; then
-		sqlite3 -bail "$DB_FILE" "$sql" >"$dest/.backup.log" 2>&1 &
+		sqlite3 -bail "$DB_FILE" ".timeout 30000" "VACUUM INTO '$(sql_escape "$tmp")'" >"$dest/.backup.log" 2>&1 &
 	elif [ "$(mode)" = docker ] && docker_running; then
 		# The container sees the data dir as /app/data; write there, move after.
 		tmp="$DATA_DIR/.backup-$$.db"
-		docker exec "$CONTAINER" sqlite3 -bail /app/data/meshcore.db ".timeout 30000
-VACUUM INTO '/app/data/.backup-$$.db';" >"$dest/.backup.log" 2>&1 &
+		docker exec "$CONTAINER" sqlite3 -bail /app/data/meshcore.db ".timeout 30000" \
+			"VACUUM INTO '/app/data/.backup-$$.db'" >"$dest/.backup.log" 2>&1 &
 	else
 		die "backup needs sqlite3 (apt-get install sqlite3) or the running container"
 	fi
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		size="$(file_size "$tmp")"
-		printf '\r    written %s of about %s' "$(human_mb "$size")" "$(human_mb "$total")"
+		if [ -t 1 ]; then
+			printf '\r    written %s of about %s' "$(human_mb "$size")" "$(human_mb "$total")"
+		elif [ "$size" -gt 0 ]; then
+			printf '    written %s of about %s\n' "$(human_mb "$size")" "$(human_mb "$total")"
+		fi
 		sleep 1
 	done
-	if ! wait "$pid"; then
+	if ! wait "$pid" || [ ! -s "$tmp" ]; then
 		printf '\n'
 		rm -f "$tmp"
-		die "backup failed: $(cat "$dest/.backup.log")"
+		die "backup failed: $(cat "$dest/.backup.log" 2>/dev/null)"
 	fi
 	printf '\r    written %s%-30s\n' "$(human_mb "$(file_size "$tmp")")" ""
 	mv "$tmp" "$out"
@@ -606,8 +607,18 @@ cmd_mqtt_test() {
 			warn "no MQTT message in $secs s: no observer is publishing to this broker, or the login/topic is wrong"
 		fi
 	else
-		info "mosquitto_sub not available; watching the API counters for $secs s"
+		info "mosquitto_sub not available (apt-get install mosquitto-clients); watching the ingestor for $secs s"
 		sleep "$secs"
+	fi
+	local stats
+	if [ "$(mode)" = docker ]; then
+		stats="$(docker exec "$CONTAINER" cat /run/corescope/ingestor-stats.json 2>/dev/null || true)"
+	else
+		stats="$(cat "$RUN_DIR/ingestor-stats.json" 2>/dev/null || true)"
+	fi
+	if [ -n "$stats" ]; then
+		info "ingestor's MQTT sources (messages = received since it started):"
+		print_sources "$stats"
 	fi
 	after="$(json_field "$(HTTP_TIMEOUT=3 http_get "$(base_url)/api/stats" 2>/dev/null || true)" totalObservations)"
 	if [ -n "$before" ] && [ -n "$after" ]; then
@@ -843,7 +854,7 @@ demo_cleanup() {
 
 cmd_demo() {
 	local http="${DEMO_HTTP_PORT:-3000}" mqtt="${DEMO_MQTT_PORT:-1883}" hours="${DEMO_HISTORY_HOURS:-3}"
-	local history="${DEMO_HISTORY_TRANSMISSIONS:-3000}" rate="${DEMO_RATE:-3}" seed="${DEMO_SEED:-1}"
+	local history="${DEMO_HISTORY_TRANSMISSIONS:-3000}" rate="${DEMO_RATE:-8}" seed="${DEMO_SEED:-1}"
 	DEMO_DATA="${DEMO_DIR:-$ROOT/data/demo}"
 	have go || die "demo: Go 1.26 is required (https://go.dev/dl)"
 	port_busy "$http" && die "demo: port $http is in use; pick another with DEMO_HTTP_PORT=3001 ./manage.sh demo"
@@ -882,7 +893,7 @@ $(tail -n 20 "$DEMO_DATA/ingestor.log")"
 		die "demo: publishing the history failed: $(tail -n 5 "$DEMO_DATA/meshsim-history.log")"
 	wait_for_http "http://127.0.0.1:$http/api/stats" 60 || die "demo: the server did not answer; see $DEMO_DATA/server.log:
 $(tail -n 20 "$DEMO_DATA/server.log")"
-	info "live traffic: meshsim publishing about $rate transmissions/s"
+	info "live traffic: meshsim publishing about $rate messages/s"
 	"$BIN_DIR/corescope-meshsim" publish --broker "$broker" --seed "$seed" --rate "$rate" >"$DEMO_DATA/meshsim.log" 2>&1 &
 	DEMO_PIDS+=($!)
 	info "CoreScope demo is running: open http://localhost:$http/   (Ctrl+C stops it; logs in $DEMO_DATA)"

@@ -273,10 +273,12 @@ func (a *app) loadData(ctx context.Context, opts options) error {
 		return fmt.Errorf("database schema not ready after %s: %w", opts.schemaWait, err)
 	}
 	st := store.New(rdb, store.Config{
-		MaxMemoryMB:    a.cfg.PacketStore.MaxMemoryMB,
-		RetentionHours: a.cfg.PacketStore.RetentionHours,
-		PollInterval:   time.Duration(opts.pollMs) * time.Millisecond,
-		Logger:         a.log,
+		MaxMemoryMB:       a.cfg.PacketStore.MaxMemoryMB,
+		RetentionHours:    a.cfg.PacketStore.RetentionHours,
+		PollInterval:      time.Duration(opts.pollMs) * time.Millisecond,
+		NodeBlacklist:     a.cfg.NodeBlacklist,
+		ObserverBlacklist: a.cfg.ObserverBlacklist,
+		Logger:            a.log,
 	})
 	feed := live.NewFeed(st, a.hub, a.log)
 	a.api.SetStore(st)

@@ -3,7 +3,7 @@ package api
 import (
 	"math"
 	"strconv"
-	"time"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -84,33 +84,26 @@ func appendFloat(b []byte, f float64) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	return strconv.AppendFloat(b, f, format, -1, 64)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // e-07 → e-7, as encoding/json writes it
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// bufPool recycles the encode buffers of streamed responses.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, flushEvery+8<<10); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= 1<<20 { // do not pin a buffer grown by one huge item
+		*b = (*b)[:0]
+		bufPool.Put(b)
+	}
 }
 
 func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
-
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, "true"...)
-	}
-	return append(b, "false"...)
-}
-
-// appendTime appends unix ms as an ISO-8601 UTC string with milliseconds, or
-// null for 0 (unknown).
-func appendTime(b []byte, ms int64) []byte {
-	if ms == 0 {
-		return append(b, "null"...)
-	}
-	b = append(b, '"')
-	b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
-	return append(b, '"')
-}
-
-// isoMillis formats unix ms like appendTime, "" for 0.
-func isoMillis(ms int64) string {
-	if ms == 0 {
-		return ""
-	}
-	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
-}

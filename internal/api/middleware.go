@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -87,11 +88,17 @@ var defaultGzipTypes = []string{
 }
 
 // gzipper compresses responses whose content type is in its allow-list when
-// the client accepts gzip. Writers are pooled per level.
+// the client accepts gzip. Writers are pooled per level. Large bodies (≥
+// largeBody, or marked with hintLarge) use BestSpeed: on a multi-megabyte
+// packet list level 6 costs about four times as long as level 1 for ~15 %
+// fewer bytes, and the time is what the user waits for.
 type gzipper struct {
 	types map[string]bool
 	pool  sync.Pool
+	fast  sync.Pool
 }
+
+const largeBody = 256 << 10
 
 func newGzipper(level int, types []string) *gzipper {
 	if level < gzip.BestSpeed || level > gzip.BestCompression {
@@ -106,6 +113,10 @@ func newGzipper(level int, types []string) *gzipper {
 	}
 	g.pool.New = func() any {
 		zw, _ := gzip.NewWriterLevel(io.Discard, level)
+		return zw
+	}
+	g.fast.New = func() any {
+		zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
 		return zw
 	}
 	return g
@@ -132,7 +143,29 @@ type gzipWriter struct {
 	http.ResponseWriter
 	g           *gzipper
 	zw          *gzip.Writer
+	pool        *sync.Pool
 	wroteHeader bool
+	large       bool
+}
+
+// hintLarge marks the response as large before its header is written (a
+// streamed body has no Content-Length to tell).
+func (w *gzipWriter) hintLarge() { w.large = true }
+
+// hintLarge finds the gzip writer under w (through Unwrap) and marks the
+// response as large; a no-op without compression.
+func hintLarge(w http.ResponseWriter) {
+	for w != nil {
+		if h, ok := w.(interface{ hintLarge() }); ok {
+			h.hintLarge()
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (w *gzipWriter) WriteHeader(status int) {
@@ -146,8 +179,15 @@ func (w *gzipWriter) WriteHeader(status int) {
 		h.Get("Content-Encoding") == "" && w.g.types[ct] {
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
+		if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n >= largeBody {
+			w.large = true
+		}
 		h.Del("Content-Length")
-		zw := w.g.pool.Get().(*gzip.Writer)
+		w.pool = &w.g.pool
+		if w.large {
+			w.pool = &w.g.fast
+		}
+		zw := w.pool.Get().(*gzip.Writer)
 		zw.Reset(w.ResponseWriter)
 		w.zw = zw
 	}
@@ -185,7 +225,7 @@ func (w *gzipWriter) close() {
 	if w.zw != nil {
 		_ = w.zw.Close()
 		w.zw.Reset(io.Discard)
-		w.g.pool.Put(w.zw)
+		w.pool.Put(w.zw)
 		w.zw = nil
 	}
 }

@@ -3,14 +3,11 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
-
-	"github.com/corescope/corescope/internal/store"
 )
 
 // observersCache holds the encoded default /api/observers response for
@@ -53,30 +50,6 @@ func (c *observersCache) get(ttl time.Duration, build func() ([]byte, error)) (*
 	return e, nil
 }
 
-// visibleObservers drops blacklisted observers (API.md §0.5).
-func (s *Server) visibleObservers(list store.ObserverList) store.ObserverList {
-	if len(s.cfg.ObserverBlacklist) == 0 {
-		return list
-	}
-	out := list.Observers[:0:0]
-	for _, o := range list.Observers {
-		if !s.observerBlacklisted(o.ID) {
-			out = append(out, o)
-		}
-	}
-	list.Observers = out
-	return list
-}
-
-func (s *Server) observerBlacklisted(id string) bool {
-	for _, b := range s.cfg.ObserverBlacklist {
-		if strings.EqualFold(b, id) {
-			return true
-		}
-	}
-	return false
-}
-
 // listObservers serves GET /api/observers; the plain request (no query
 // string) is cached.
 func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +59,7 @@ func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	build := func() ([]byte, error) {
-		return marshalLine(s.visibleObservers(st.Observers(s.now())))
+		return marshalLine(st.Observers(s.now()))
 	}
 	if r.URL.RawQuery != "" {
 		b, err := build()
@@ -110,19 +83,14 @@ func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusOK, e.body)
 }
 
-// getObserver serves GET /api/observers/{id}; blacklisted → 404.
+// getObserver serves GET /api/observers/{id}; unknown or blacklisted → 404.
 func (s *Server) getObserver(w http.ResponseWriter, r *http.Request) {
 	st, err := s.getStore()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	id := mux.Vars(r)["id"]
-	if s.observerBlacklisted(id) {
-		s.writeError(w, r, statusError(http.StatusNotFound, "Observer not found"))
-		return
-	}
-	o, err := st.Observer(id, s.now())
+	o, err := st.Observer(mux.Vars(r)["id"], s.now())
 	if err != nil {
 		if _, msg := statusOf(err); msg == "Not found" {
 			err = statusError(http.StatusNotFound, "Observer not found")

@@ -86,6 +86,13 @@ func (s *Server) listPackets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if isHeavy(pq.Limit, pq.Expand) {
+		if !s.acquireHeavy(r) {
+			return
+		}
+		defer s.releaseHeavy()
+		hintLarge(w)
+	}
 	switch {
 	case len(pq.Nodes) > 0:
 		page := st.NodePackets(pq.Nodes, pq)

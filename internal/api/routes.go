@@ -16,7 +16,23 @@ func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	api := r.PathPrefix("/api").Subrouter()
 	api.Use(s.measure)
-	api.NotFoundHandler = http.HandlerFunc(s.notFound)
+	// gorilla/mux 1.8.1 loses the method mismatch across subrouters, so the
+	// not-found handler checks the other methods itself.
+	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut} {
+			if m == req.Method {
+				continue
+			}
+			var rm mux.RouteMatch
+			probe := req.Clone(req.Context())
+			probe.Method = m
+			if api.Match(probe, &rm) && rm.MatchErr == nil {
+				s.methodNotAllowed(w, req)
+				return
+			}
+		}
+		s.notFound(w, req)
+	})
 	api.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 
 	get := func(path string, h http.HandlerFunc) {
@@ -48,11 +64,24 @@ func (s *Server) routes() http.Handler {
 	get("/packets/{id}", s.packetDetail)
 	post("/decode", s.decode)
 
+	// nodes (§5.5): fixed paths before {pubkey}
+	get("/nodes", s.listNodes)
+	get("/nodes/search", s.searchNodes)
+	get("/nodes/{pubkey}", s.getNode)
+	get("/nodes/{pubkey}/health", s.nodeHealth)
+	get("/nodes/{pubkey}/paths", s.nodePaths)
+	get("/nodes/{pubkey}/neighbors", s.nodeNeighbors)
+
+	// channels (§5.7)
+	get("/channels", s.listChannels)
+	get("/channels/{hash}/messages", s.channelMessages)
+
 	// observers (§5.8)
 	get("/observers", s.listObservers)
 	get("/observers/{id}", s.getObserver)
 
 	// paths, hops, traces, misc (§5.9, §5.10)
+	get("/resolve-hops", s.resolveHops)
 	get("/traces/{hash}", s.traces)
 	get("/iata-coords", s.iataCoords)
 	get("/docs", s.docs)

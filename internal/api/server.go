@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,9 @@ type Server struct {
 	notReady atomic.Pointer[string] // why the store is not there yet (schema wait…)
 
 	observers observersCache
+	// heavy bounds how many large packet lists are built at once (one per
+	// core): beyond that, requests wait instead of each holding megabytes.
+	heavy chan struct{}
 
 	configDir, configPath string
 	geoMu                 sync.Mutex // serializes config.json rewrites
@@ -94,6 +98,7 @@ func New(opts Options) (*Server, error) {
 		statsFn: opts.IngestorStatsPath,
 		perf:    newPerfRecorder(opts.Now()),
 
+		heavy:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 		configDir:  opts.ConfigDir,
 		configPath: opts.ConfigPath,
 	}
@@ -142,4 +147,22 @@ func (s *Server) getStore() (Store, error) {
 func (s *Server) storeReady() bool {
 	b := s.store.Load()
 	return b != nil && b.s.Ready()
+}
+
+// acquireHeavy waits for a slot to build a large response; false when the
+// client went away first.
+func (s *Server) acquireHeavy(r *http.Request) bool {
+	select {
+	case s.heavy <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func (s *Server) releaseHeavy() { <-s.heavy }
+
+// isHeavy reports whether a packet query produces a large response.
+func isHeavy(limit int, expand bool) bool {
+	return limit > 500 || (expand && limit > 100)
 }

@@ -23,6 +23,17 @@ type Store interface {
 	Traces(hash string) []store.Trace
 	Timestamps(since time.Time) []string
 
+	Nodes(q store.NodeQuery) store.NodePage
+	SearchNodes(q string, limit int) []store.NodeJSON
+	Node(pubkeyOrPrefix string) (store.NodeDetail, error)
+	NodeHealth(pubkey string, now time.Time) (store.NodeHealth, error)
+	NodePaths(pubkey string) (store.NodePaths, error)
+	NodeNeighbors(pubkey string, minCount int, minScore float64, includeAmbiguous bool, now time.Time) (store.NodeNeighbors, error)
+	ResolveHops(hops []string, fromNode, observer string, now time.Time) store.ResolvedHops
+
+	Channels(regions []string, includeEncrypted bool) store.ChannelList
+	ChannelMessages(hash string, limit, offset int, regions []string) store.ChannelMessages
+
 	Observers(now time.Time) store.ObserverList
 	Observer(id string, now time.Time) (store.ObserverJSON, error)
 	ObserverIATAs() []string

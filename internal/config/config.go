@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 )
 
@@ -128,7 +129,8 @@ type Config struct {
 	// --- not from config.json ---
 
 	// IngestorStatsPath is the 1 Hz stats file the ingestor writes and the
-	// server reads (env CORESCOPE_INGESTOR_STATS).
+	// server reads, from env CORESCOPE_INGESTOR_STATS; "" = the default, see
+	// StatsPath.
 	IngestorStatsPath string `json:"-"`
 	// PprofEnabled (env ENABLE_PPROF=true) and PprofPort (env PPROF_PORT; 0 =
 	// the binary's default: 6060 server, 6061 ingestor).
@@ -329,7 +331,6 @@ func Default() Config {
 		Timestamps:        Timestamps{DefaultMode: "ago", Timezone: "local", FormatPreset: "iso"},
 		LiveMap:           LiveMap{PropagationBufferMs: 5000},
 		MapDefaults:       MapDefaults{Center: []float64{37.45, -122.0}, Zoom: 9},
-		IngestorStatsPath: "/tmp/corescope-ingestor-stats.json",
 	}
 }
 
@@ -383,6 +384,17 @@ func dialable(listen string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// StatsPath is where the ingestor writes its 1 Hz stats file and the server
+// reads it: env CORESCOPE_INGESTOR_STATS when set, else ingestor-stats.json
+// next to the database (both processes share the data directory; the
+// original's /tmp default broke when they ran in different containers).
+func (c *Config) StatsPath() string {
+	if c.IngestorStatsPath != "" {
+		return c.IngestorStatsPath
+	}
+	return filepath.Join(filepath.Dir(c.DBPath), "ingestor-stats.json")
 }
 
 // weakAPIKeys are rejected case-insensitively (API.md §0.3).

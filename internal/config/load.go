@@ -150,13 +150,14 @@ func unknownKeys(obj map[string]json.RawMessage, t reflect.Type, prefix string, 
 		if name == "" || name == "-" {
 			continue
 		}
-		fields[name] = f.Type
+		fields[strings.ToLower(name)] = f.Type
 	}
 	for k, v := range obj {
 		if strings.HasPrefix(k, "_comment") {
 			continue
 		}
-		ft, ok := fields[k]
+		// encoding/json matches keys case-insensitively; so do we.
+		ft, ok := fields[strings.ToLower(k)]
 		if !ok {
 			*warn = append(*warn, fmt.Sprintf("unknown key %q ignored", prefix+k))
 			continue
@@ -248,6 +249,13 @@ func (c *Config) normalise() {
 	fix("defaultMode", &c.Timestamps.DefaultMode, def.DefaultMode, "ago", "absolute")
 	fix("timezone", &c.Timestamps.Timezone, def.Timezone, "local", "utc")
 	fix("formatPreset", &c.Timestamps.FormatPreset, def.FormatPreset, "iso", "iso-seconds", "locale")
+	// A pass-through value written as null is the same as an absent one.
+	for _, raw := range []*json.RawMessage{&c.CacheTTL, &c.Branding, &c.Theme, &c.ThemeDark, &c.NodeColors,
+		&c.TypeColors, &c.Home, &c.Roles, &c.Tiles, &c.SNRThresholds, &c.DistThresholds, &c.Limits, &c.ExternalURLs} {
+		if string(bytes.TrimSpace(*raw)) == "null" {
+			*raw = nil
+		}
+	}
 	c.LogLevel = strings.ToLower(strings.TrimSpace(c.LogLevel))
 	c.ForeignAdverts.Mode = strings.ToLower(strings.TrimSpace(c.ForeignAdverts.Mode))
 	if c.ForeignAdverts.Mode == "" {

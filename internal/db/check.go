@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"time"
 )
@@ -99,5 +98,3 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

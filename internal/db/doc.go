@@ -7,7 +7,7 @@
 //
 //	w, err := db.OpenWriter(ctx, cfg.DBPath, db.Options{Logger: log})  // opens + migrates
 //	res, err := w.WriteBatch(ctx, db.Batch{Observers: …, Transmissions: …, Observations: …})
-//	w.Prune(ctx, db.RetentionFromConfig(cfg), time.Now())              // periodic
+//	w.Prune(ctx, db.Retention{PacketDays: cfg.Retention.PacketDays, …}, time.Now()) // periodic
 //	go w.RunCheckpointer(ctx, time.Minute)                             // WAL policy
 //	w.Close()                                                          // TRUNCATE checkpoint
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
 )
@@ -169,7 +170,7 @@ func unknownMigrations(applied map[string]bool) []string {
 			out = append(out, n)
 		}
 	}
-	sortStrings(out)
+	sort.Strings(out)
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // schemaOf describes every table, index and view: PRAGMA table_info per
@@ -347,5 +348,81 @@ GROUP BY transmission_id, observer_idx, COALESCE(path_json, ''))`) +
 	}
 	if got := queryInt(t, w.DB(), "SELECT count(*) FROM observations WHERE id = 1"); got != 1 {
 		t.Errorf("the first observation must be the one kept")
+	}
+}
+
+func TestWaitForSchemaWaitsForTheIngestor(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "m.db")
+	raw, err := Open(ctx, path) // the file exists, nothing migrated yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	// Behind for the whole wait: ErrSchemaBehind after maxWait.
+	if err := WaitForSchema(ctx, r, 5*time.Millisecond, 20*time.Millisecond, nil); !errors.Is(err, ErrSchemaBehind) {
+		t.Fatalf("WaitForSchema on an empty db = %v, want ErrSchemaBehind", err)
+	}
+	// The ingestor migrates while the server waits: success.
+	done := make(chan error, 1)
+	go func() { done <- WaitForSchema(ctx, r, 5*time.Millisecond, time.Minute, nil) }()
+	w, err := NewWriter(ctx, raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("WaitForSchema after migration = %v", err)
+	}
+	// A newer schema is refused at once, without waiting.
+	if _, err := w.DB().Exec("INSERT INTO _migrations (name) VALUES ('zz_future_v1')"); err != nil {
+		t.Fatal(err)
+	}
+	// (Returning at all proves it did not wait: the retry interval is an hour.)
+	if err := WaitForSchema(ctx, r, time.Hour, time.Hour, nil); !errors.Is(err, ErrSchemaNewer) {
+		t.Fatalf("WaitForSchema on a newer db = %v, want ErrSchemaNewer", err)
+	}
+	// A cancelled context ends the wait.
+	if _, err := w.DB().Exec("DELETE FROM _migrations"); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := WaitForSchema(cctx, r, time.Hour, time.Hour, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitForSchema with cancelled ctx = %v, want context.Canceled", err)
+	}
+}
+
+func TestCheckSchemaNamesMissingColumn(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t, nil)
+	if _, err := w.DB().Exec("DROP VIEW packets_v; DROP INDEX idx_tx_scope_name; ALTER TABLE transmissions DROP COLUMN scope_name"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSchema(ctx, w.DB()); !errors.Is(err, ErrSchemaBehind) || !strings.Contains(err.Error(), "transmissions.scope_name") {
+		t.Fatalf("CheckSchema = %v, want ErrSchemaBehind naming transmissions.scope_name", err)
+	}
+}
+
+func TestObserverIdxNeverReused(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t, nil)
+	if _, err := w.WriteBatch(ctx, Batch{Observers: []ObserverUpsert{{ID: "A", Seen: t0}, {ID: "B", Seen: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	old := queryInt(t, w.DB(), "SELECT idx FROM observers WHERE id = 'B'")
+	if _, err := w.DB().Exec("DELETE FROM observers WHERE id = 'B'"); err != nil { // an operator cleaning up by hand
+		t.Fatal(err)
+	}
+	if _, err := w.WriteBatch(ctx, Batch{Observers: []ObserverUpsert{{ID: "C", Seen: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, w.DB(), "SELECT idx FROM observers WHERE id = 'C'"); got <= old {
+		t.Errorf("new observer got idx %d, want > %d (never reuse)", got, old)
 	}
 }

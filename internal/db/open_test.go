@@ -15,7 +15,7 @@ func TestWriterPragmasTakeEffect(t *testing.T) {
 		{"busy_timeout", "5000"},
 		{"foreign_keys", "1"},
 		{"auto_vacuum", "2"}, // INCREMENTAL, because the file is new
-		{"synchronous", "1"}, // NORMAL
+		{"synchronous", "2"}, // FULL
 		{"query_only", "0"},
 	} {
 		if got := queryString(t, w.DB(), "PRAGMA "+tc.pragma); got != tc.want {

@@ -63,10 +63,12 @@ var nodeColumns = []column{
 
 // observerColumns: [improve] idx is an explicit INTEGER PRIMARY KEY (a rowid
 // alias, stable across VACUUM) that observations.observer_idx points to; the
-// original relied on the implicit rowid of a TEXT-keyed table. Legacy tables
-// are rebuilt by migration observers_explicit_idx_v1 with idx = old rowid.
+// original relied on the implicit rowid of a TEXT-keyed table. AUTOINCREMENT
+// so that the idx of an observer deleted by hand is never given to another
+// one (its old observations would silently change owner). Legacy tables are
+// rebuilt by migration observers_explicit_idx_v1 with idx = old rowid.
 var observerColumns = []column{
-	{"idx", "INTEGER PRIMARY KEY"},
+	{"idx", "INTEGER PRIMARY KEY AUTOINCREMENT"},
 	{"id", "TEXT NOT NULL UNIQUE"},
 	{"name", "TEXT"},
 	{"iata", "TEXT"},

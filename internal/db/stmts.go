@@ -106,8 +106,8 @@ var nodeColumnList = func() string {
 // by every batch.
 type writerStmts struct {
 	insertTx, txByHash, observerByID, insertObs, upsertObserver *sql.Stmt
-	reviveNode, deleteInactive, upsertNode, insertMetrics        *sql.Stmt
-	insertDropped                                                *sql.Stmt
+	reviveNode, deleteInactive, upsertNode, insertMetrics       *sql.Stmt
+	insertDropped                                               *sql.Stmt
 }
 
 func (ws *writerStmts) all() []**sql.Stmt {

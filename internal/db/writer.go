@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Options configure a Writer. Zero values get defaults.
@@ -35,6 +38,9 @@ type Writer struct {
 	txIDs     *idCache         // hash → transmissions.id (committed rows only)
 	observers map[string]int64 // observers.id → idx (committed rows only)
 	dirty     bool             // written since the last checkpoint
+
+	edgeWatermark int64 // last observation id folded into neighbor_edges
+	edgeSeeded    bool
 }
 
 // ErrInvalidRow is wrapped by every RowError from validation.
@@ -109,10 +115,11 @@ func (w *Writer) Close() error {
 }
 
 // WriteBatch writes b in one transaction (group commit). Rows that fail
-// validation, or whose own statement fails, are listed in Result.Rejected and
-// skipped; the rest is written. An error is returned only when the
-// transaction itself fails (nothing of the batch was written then, and the
-// caller should retry or give up on the whole batch).
+// validation, or whose own statement hits a constraint, are listed in
+// Result.Rejected and skipped; the rest is written. Any other failure (disk
+// full, I/O error, read-only file, cancelled ctx) returns an error and
+// nothing of the batch is written: the caller must not acknowledge its
+// messages, and may retry.
 //
 // Transmissions are de-duplicated by hash (an existing hash is a duplicate,
 // its row unchanged); observations by (transmission, observer, path).
@@ -137,19 +144,28 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 	pendingObs := map[string]int64{}
 	pendingTx := map[string]int64{}
 	newTx := map[string]bool{}
-	reject := func(kind RowKind, i int, err error) {
+	// reject records a row-level failure, or returns the error that aborts
+	// the batch when the failure is not about the row.
+	reject := func(kind RowKind, i int, err error) error {
+		if !rowLevel(err) {
+			return fmt.Errorf("write batch: %s[%d]: %w", kind, i, err)
+		}
 		res.Rejected = append(res.Rejected, RowError{Kind: kind, Index: i, Err: err})
+		return nil
 	}
 
-	for _, i := range valid.observers {
-		o := &b.Observers[i]
-		idx, err := w.upsertObserver(ctx, s, o, now, nowS)
+	for _, o := range mergeObservers(b.Observers, valid.observers) {
+		idx, err := w.upsertObserver(ctx, s, &o, now, nowS)
 		if err != nil {
-			reject(KindObserver, i, err)
+			for _, i := range o.from {
+				if err := reject(KindObserver, i, err); err != nil {
+					return Result{}, err
+				}
+			}
 			continue
 		}
 		pendingObs[o.ID] = idx
-		res.ObserverUpserts++
+		res.ObserverUpserts += len(o.from)
 	}
 
 	for _, i := range valid.transmissions {
@@ -174,13 +190,14 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 			res.NewTransmissions++
 		case errors.Is(err, sql.ErrNoRows): // hash already stored
 			if err := s.txByHash.QueryRowContext(ctx, t.Hash).Scan(&id); err != nil {
-				reject(KindTransmission, i, fmt.Errorf("look up duplicate %s: %w", t.Hash, err))
-				continue
+				return Result{}, fmt.Errorf("write batch: look up duplicate %s: %w", t.Hash, err)
 			}
 			pendingTx[t.Hash] = id
 			res.DuplicateTransmissions++
 		default:
-			reject(KindTransmission, i, fmt.Errorf("insert transmission %s: %w", t.Hash, err))
+			if err := reject(KindTransmission, i, fmt.Errorf("insert transmission %s: %w", t.Hash, err)); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 
@@ -190,8 +207,13 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 		if !ok {
 			if txID, ok = w.txIDs.get(o.TxHash); !ok {
 				err := s.txByHash.QueryRowContext(ctx, o.TxHash).Scan(&txID)
+				if errors.Is(err, sql.ErrNoRows) {
+					err = fmt.Errorf("%w: no transmission with hash %q", ErrInvalidRow, o.TxHash)
+				}
 				if err != nil {
-					reject(KindObservation, i, fmt.Errorf("%w: no transmission with hash %q", ErrInvalidRow, o.TxHash))
+					if err := reject(KindObservation, i, err); err != nil {
+						return Result{}, err
+					}
 					continue
 				}
 			}
@@ -199,13 +221,14 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 		}
 		obsIdx, err := w.observerIdx(ctx, s, o.ObserverID, pendingObs)
 		if err != nil {
-			reject(KindObservation, i, err)
-			continue
+			return Result{}, fmt.Errorf("write batch: %w", err)
 		}
 		r, err := s.insertObs.ExecContext(ctx, txID, obsIdx, nullStr(o.Direction), o.SNR, o.RSSI, o.Score,
 			nullStr(o.PathJSON), o.Timestamp, nullStr(o.RawHex), nullStr(o.ResolvedPath))
 		if err != nil {
-			reject(KindObservation, i, fmt.Errorf("insert observation: %w", err))
+			if err := reject(KindObservation, i, fmt.Errorf("insert observation: %w", err)); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		if n, _ := r.RowsAffected(); n > 0 {
@@ -225,7 +248,9 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 			counted[key] = true
 		}
 		if err := upsertNode(ctx, s, n, inc, nowS); err != nil {
-			reject(KindNode, i, err)
+			if err := reject(KindNode, i, err); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		res.NodeUpserts++
@@ -236,7 +261,9 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 		bucket := FormatTime(m.At.UTC().Round(w.interval))
 		if _, err := s.insertMetrics.ExecContext(ctx, m.ObserverID, bucket, m.NoiseFloor, m.TxAirSecs,
 			m.RxAirSecs, m.RecvErrors, m.BatteryMv, m.PacketsSent, m.PacketsRecv); err != nil {
-			reject(KindMetrics, i, fmt.Errorf("insert metrics: %w", err))
+			if err := reject(KindMetrics, i, fmt.Errorf("insert metrics: %w", err)); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		res.Metrics++
@@ -251,7 +278,9 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 		if _, err := s.insertDropped.ExecContext(ctx, nullStr(d.Hash), nullStr(d.RawHex), d.Reason,
 			nullStr(d.ObserverID), nullStr(d.ObserverName), nullStr(strings.ToLower(d.NodePubkey)),
 			nullStr(d.NodeName), FormatTime(at)); err != nil {
-			reject(KindDropped, i, fmt.Errorf("insert dropped packet: %w", err))
+			if err := reject(KindDropped, i, fmt.Errorf("insert dropped packet: %w", err)); err != nil {
+				return Result{}, err
+			}
 			continue
 		}
 		res.Dropped++
@@ -270,20 +299,82 @@ func (w *Writer) WriteBatch(ctx context.Context, b Batch) (Result, error) {
 	return res, nil
 }
 
-func (w *Writer) upsertObserver(ctx context.Context, s *boundStmts, o *ObserverUpsert, now time.Time, nowS string) (int64, error) {
+// observerRow is one observer upsert after merging a batch's upserts of the
+// same observer (one per packet message, typically) into one statement.
+type observerRow struct {
+	ObserverUpsert
+	packets    int
+	lastPacket time.Time
+	firstSeen  time.Time // earliest Seen of the merged upserts (first_seen on insert)
+	from       []int     // indexes in Batch.Observers
+}
+
+// mergeObservers folds upserts of the same observer into one row with the
+// same end result as applying them in order: later non-empty values win,
+// times take the maximum, packet counts add up. Upserts carrying a clock
+// skew event stay separate (each event counts).
+func mergeObservers(in []ObserverUpsert, valid []int) []observerRow {
+	out := make([]observerRow, 0, 16)
+	pos := map[string]int{}
+	for _, i := range valid {
+		o := in[i]
+		r := observerRow{ObserverUpsert: o, firstSeen: o.Seen, from: []int{i}}
+		if o.Packet {
+			r.packets, r.lastPacket = 1, o.Seen
+		}
+		j, ok := pos[o.ID]
+		if !ok || o.ClockSkewSeconds != nil || out[j].ClockSkewSeconds != nil {
+			pos[o.ID] = len(out)
+			out = append(out, r)
+			continue
+		}
+		m := &out[j]
+		m.from = append(m.from, i)
+		m.packets += r.packets
+		if r.lastPacket.After(m.lastPacket) {
+			m.lastPacket = r.lastPacket
+		}
+		if o.Seen.After(m.Seen) {
+			m.Seen = o.Seen
+		}
+		if !o.Seen.IsZero() && (m.firstSeen.IsZero() || o.Seen.Before(m.firstSeen)) {
+			m.firstSeen = o.Seen
+		}
+		for _, f := range []struct {
+			dst *string
+			src string
+		}{
+			{&m.Name, o.Name}, {&m.IATA, o.IATA}, {&m.Model, o.Model}, {&m.Firmware, o.Firmware},
+			{&m.ClientVersion, o.ClientVersion}, {&m.Radio, o.Radio},
+		} {
+			if f.src != "" {
+				*f.dst = f.src
+			}
+		}
+		if o.BatteryMv != nil {
+			m.BatteryMv = o.BatteryMv
+		}
+		if o.UptimeSecs != nil {
+			m.UptimeSecs = o.UptimeSecs
+		}
+		if o.NoiseFloor != nil {
+			m.NoiseFloor = o.NoiseFloor
+		}
+	}
+	return out
+}
+
+func (w *Writer) upsertObserver(ctx context.Context, s *boundStmts, o *observerRow, now time.Time, nowS string) (int64, error) {
 	var seen, lastPacket, skewAt, dayAgo any
 	first := nowS
 	if !o.Seen.IsZero() {
 		seen = FormatTime(o.Seen)
-		first = seen.(string)
-		if o.Packet {
-			lastPacket = seen
-		}
+		first = FormatTime(o.firstSeen)
 	}
-	pc := 0
-	if o.Packet {
-		pc = 1
+	if o.packets > 0 && !o.lastPacket.IsZero() {
+		lastPacket = FormatTime(o.lastPacket)
 	}
+	pc := o.packets
 	skewCount := 0
 	if o.ClockSkewSeconds != nil {
 		at := o.Seen
@@ -353,6 +444,22 @@ func upsertNode(ctx context.Context, s *boundStmts, n *NodeUpsert, inc int, nowS
 		return fmt.Errorf("upsert node %s: %w", n.PublicKey, err)
 	}
 	return nil
+}
+
+// rowLevel reports whether err is about one row (invalid, or a constraint
+// the row violates) rather than about the database or the batch.
+func rowLevel(err error) bool {
+	if errors.Is(err, ErrInvalidRow) {
+		return true
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH:
+			return true
+		}
+	}
+	return false
 }
 
 func nullStr(s string) any {

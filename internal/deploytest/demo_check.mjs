@@ -28,7 +28,7 @@ function fail(msg) {
 
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => result.errors.push('page error: ' + e.message));
+  page.on('pageerror', (e) => result.errors.push('page error at ' + page.url() + ': ' + e.message));
 
   // Names of nodes the server knows; the node list must show one of them.
   const api = await (await fetch(base + '/api/nodes?limit=200')).json();

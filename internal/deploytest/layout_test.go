@@ -47,10 +47,17 @@ func startStack(t *testing.T) *stack {
 		t.Fatalf("current user: %v", err)
 	}
 	tmp := t.TempDir()
+	// supervisord's unix socket lives in the run dir: keep its path short
+	// (sun_path is ~107 bytes; t.TempDir embeds the long test name).
+	run, err := os.MkdirTemp("", "cs-run-")
+	if err != nil {
+		t.Fatalf("run dir: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
 	s := &stack{
 		t:        t,
 		data:     filepath.Join(tmp, "data"),
-		run:      filepath.Join(tmp, "run"),
+		run:      run,
 		httpPort: freePort(t),
 		out:      &syncBuffer{},
 		done:     make(chan error, 1),
@@ -180,10 +187,13 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 		}
 		return nil
 	})
-	if out, err := s.supervisorctl("status"); err != nil ||
-		strings.Count(out, "RUNNING") != 4 {
-		t.Fatalf("supervisorctl status: want 4 programs RUNNING, got (err %v):\n%s", err, out)
-	}
+	eventually(t, 30*time.Second, "supervisorctl status shows 4 programs RUNNING", func() error {
+		out, err := s.supervisorctl("status")
+		if err != nil || strings.Count(out, "RUNNING") != 4 {
+			return fmt.Errorf("err %v:\n%s", err, out)
+		}
+		return nil
+	})
 	cfg, err := os.ReadFile(filepath.Join(s.data, "config.json"))
 	if err != nil || !strings.Contains(string(cfg), `"apiKey"`) {
 		t.Fatalf("entrypoint did not create config.json with an apiKey on first start: %v\n%s", err, cfg)

@@ -38,6 +38,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	repoRoot = root
+	// DEPLOYTEST_BIN_DIR reuses binaries built earlier (while iterating on
+	// these tests); CI always builds them here with ./manage.sh build.
+	if dir := os.Getenv("DEPLOYTEST_BIN_DIR"); dir != "" {
+		binDir = dir
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "deploytest-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "deploytest: temp dir:", err)

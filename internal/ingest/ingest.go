@@ -28,6 +28,7 @@ import (
 
 	"github.com/corescope/corescope/internal/channel"
 	"github.com/corescope/corescope/internal/config"
+	"github.com/corescope/corescope/internal/db"
 )
 
 // Options are the process-level knobs that are not in config.json.
@@ -57,12 +58,13 @@ type Ingestor struct {
 	log  *slog.Logger
 	now  func() time.Time
 
-	writer   dbWriter
+	writer   *db.Writer
 	st       storer
 	keys     *channel.Keyring
 	regions  []regionKey
 	geo      *geoFilter
 	logLimit *limiter
+	sigs     *sigCache
 
 	foreignDrop    bool
 	validateSigs   bool
@@ -96,6 +98,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 		regions:        newRegionKeys(cfg.HashRegions),
 		geo:            newGeoFilter(cfg.GeoFilter),
 		logLimit:       newLimiter(10 * time.Second),
+		sigs:           newSigCache(8192),
 		foreignDrop:    strings.EqualFold(cfg.ForeignAdverts.Mode, "drop"),
 		validateSigs:   cfg.ValidateSignatures,
 		blacklist:      lowerSet(cfg.ObserverBlacklist, strings.ToLower),
@@ -129,24 +132,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 	}
 	ing.keys = keys
 
-	w, err := openWriter(ctx, cfg.DBPath, ing.log)
+	w, err := db.OpenWriter(ctx, cfg.DBPath, db.Options{Logger: ing.log, Now: opts.Now, MetricsInterval: ing.sampleInterval})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", cfg.DBPath, err)
 	}
 	ing.writer = w
 	ing.st = newDBStore(w, &ing.ctr)
 	return ing, nil
-}
-
-// dbWriter is what the ingestor uses of *db.Writer.
-type dbWriter interface {
-	batchWriter
-	Close() error
-}
-
-// openWriter opens the single database writer (applying migrations).
-var openWriter = func(ctx context.Context, path string, log *slog.Logger) (dbWriter, error) {
-	return nil, errors.New("db writer not available yet")
 }
 
 func lowerSet(list []string, norm func(string) string) map[string]bool {

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -130,27 +129,6 @@ type num struct {
 	ok bool
 }
 
-func (n *num) UnmarshalJSON(b []byte) error {
-	n.ok = false
-	if len(b) == 0 || b[0] == 'n' { // null
-		return nil
-	}
-	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil
-		}
-		n.v, n.ok = parseNumString(s)
-		return nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil
-	}
-	n.v, n.ok = f, true
-	return nil
-}
-
 func (n num) float() *float64 {
 	if !n.ok {
 		return nil
@@ -187,77 +165,126 @@ func parseNumString(s string) (float64, bool) {
 	return f, true
 }
 
-// str accepts a JSON string; any other JSON type leaves it empty instead of
-// failing the whole message (a bridge bug in one field must not lose the packet).
-type str string
-
-func (s *str) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err == nil {
-			*s = str(v)
-		}
-	}
-	return nil
+type statsJSON struct {
+	BatteryMV, UptimeSecs, NoiseFloor, TxAirSecs, RxAirSecs, RecvErrors, PacketsSent, PacketsRecv num
 }
 
-type statsJSON struct {
-	BatteryMV   num `json:"battery_mv"`
-	UptimeSecs  num `json:"uptime_secs"`
-	NoiseFloor  num `json:"noise_floor"`
-	TxAirSecs   num `json:"tx_air_secs"`
-	RxAirSecs   num `json:"rx_air_secs"`
-	RecvErrors  num `json:"recv_errors"`
-	PacketsSent num `json:"packets_sent"`
-	PacketsRecv num `json:"packets_recv"`
+// field stores the value of one stats key; unknown keys are skipped.
+func (st *statsJSON) field(sc *scanner, key []byte) error {
+	var dst *num
+	switch string(key) {
+	case "battery_mv":
+		dst = &st.BatteryMV
+	case "uptime_secs":
+		dst = &st.UptimeSecs
+	case "noise_floor":
+		dst = &st.NoiseFloor
+	case "tx_air_secs":
+		dst = &st.TxAirSecs
+	case "rx_air_secs":
+		dst = &st.RxAirSecs
+	case "recv_errors":
+		dst = &st.RecvErrors
+	case "packets_sent":
+		dst = &st.PacketsSent
+	case "packets_recv":
+		dst = &st.PacketsRecv
+	default:
+		return sc.skip()
+	}
+	v, err := sc.num()
+	*dst = v
+	return err
 }
 
 // wireJSON is the union of the bridge's packet, status and companion fields.
-// Both spellings of a key are separate fields because encoding/json prefers
-// the exact match: the uppercase spelling wins when both are sent (§2.1).
+// Both spellings of a key are separate fields: the uppercase spelling wins
+// when both are sent (§2.1).
 type wireJSON struct {
-	Raw         str      `json:"raw"`
-	SNR         num      `json:"SNR"`
-	SNRLower    num      `json:"snr"`
-	RSSI        num      `json:"RSSI"`
-	RSSILower   num      `json:"rssi"`
-	Score       num      `json:"score"`
-	ScoreUpper  num      `json:"Score"`
-	Direction   str      `json:"direction"`
-	DirectionUp str      `json:"Direction"`
-	Origin      str      `json:"origin"`
-	Region      str      `json:"region"`
-	Timestamp   str      `json:"timestamp"`
-	Status      str      `json:"status"`
-	Radio       str      `json:"radio"`
-	Model       str      `json:"model"`
-	FirmwareVer str      `json:"firmware_version"`
-	Firmware    str      `json:"firmware"`
-	ClientVer   str      `json:"client_version"`
-	ClientVerCC str      `json:"clientVersion"`
-	Text        str      `json:"text"`
-	ChannelIdx  num      `json:"channel_idx"`
-	SenderTS    num      `json:"sender_timestamp"`
-	Stats       statsObj `json:"stats"`
-	TopBattery  num      `json:"battery_mv"`
-	TopUptime   num      `json:"uptime_secs"`
-	TopNoise    num      `json:"noise_floor"`
-	TopTxAir    num      `json:"tx_air_secs"`
-	TopRxAir    num      `json:"rx_air_secs"`
-	TopRecvErr  num      `json:"recv_errors"`
-	TopPktSent  num      `json:"packets_sent"`
-	TopPktRecv  num      `json:"packets_recv"`
+	Raw, Direction, DirectionUp, Origin, Region, Timestamp, Status string
+	Radio, Model, FirmwareVer, Firmware, ClientVer, ClientVerCC, Text  string
+	SNR, SNRLower, RSSI, RSSILower, Score, ScoreUpper                  num
+	ChannelIdx, SenderTS                                               num
+	Stats                                                              statsJSON // nested "stats" object
+	Top                                                                statsJSON // the same keys at the top level
 }
 
-// statsObj is the nested "stats" object; a non-object value is ignored
-// rather than failing the message.
-type statsObj struct{ statsJSON }
-
-func (s *statsObj) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '{' {
-		_ = json.Unmarshal(b, &s.statsJSON)
+// parseWire reads the bridge JSON object in payload.
+func parseWire(payload []byte) (*wireJSON, error) {
+	w := &wireJSON{}
+	sc := &scanner{b: payload}
+	err := sc.object(func(key []byte) error {
+		var sdst *string
+		var ndst *num
+		switch string(key) {
+		case "raw":
+			sdst = &w.Raw
+		case "direction":
+			sdst = &w.Direction
+		case "Direction":
+			sdst = &w.DirectionUp
+		case "origin":
+			sdst = &w.Origin
+		case "region":
+			sdst = &w.Region
+		case "timestamp":
+			sdst = &w.Timestamp
+		case "status":
+			sdst = &w.Status
+		case "radio":
+			sdst = &w.Radio
+		case "model":
+			sdst = &w.Model
+		case "firmware_version":
+			sdst = &w.FirmwareVer
+		case "firmware":
+			sdst = &w.Firmware
+		case "client_version":
+			sdst = &w.ClientVer
+		case "clientVersion":
+			sdst = &w.ClientVerCC
+		case "text":
+			sdst = &w.Text
+		case "SNR":
+			ndst = &w.SNR
+		case "snr":
+			ndst = &w.SNRLower
+		case "RSSI":
+			ndst = &w.RSSI
+		case "rssi":
+			ndst = &w.RSSILower
+		case "score":
+			ndst = &w.Score
+		case "Score":
+			ndst = &w.ScoreUpper
+		case "channel_idx":
+			ndst = &w.ChannelIdx
+		case "sender_timestamp":
+			ndst = &w.SenderTS
+		case "stats":
+			if sc.peek() != '{' {
+				return sc.skip() // a non-object stats value is ignored, not fatal
+			}
+			return sc.object(func(k []byte) error { return w.Stats.field(sc, k) })
+		default:
+			return w.Top.field(sc, key)
+		}
+		if sdst != nil {
+			v, _, err := sc.str()
+			*sdst = v
+			return err
+		}
+		v, err := sc.num()
+		*ndst = v
+		return err
+	})
+	if err == nil {
+		err = sc.end()
 	}
-	return nil
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 func pick(a, b num) num {
@@ -267,11 +294,11 @@ func pick(a, b num) num {
 	return b
 }
 
-func pickStr(a, b str) string {
+func pickStr(a, b string) string {
 	if a != "" {
-		return string(a)
+		return a
 	}
-	return string(b)
+	return b
 }
 
 // splitTopic returns up to the first four segments of topic.
@@ -296,8 +323,8 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 	if len(payload) > MaxPayloadBytes {
 		return nil, drop(DropOversized, fmt.Errorf("payload of %d bytes exceeds %d", len(payload), MaxPayloadBytes))
 	}
-	var w wireJSON
-	if err := json.Unmarshal(payload, &w); err != nil {
+	w, err := parseWire(payload)
+	if err != nil {
 		return nil, drop(DropInvalidJSON, err)
 	}
 	if topic == "meshcore/status" || topic == "meshcore/events/connection" {
@@ -311,11 +338,11 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 	if n >= 3 {
 		env.ObserverID = segs[2]
 	}
-	env.Origin = string(w.Origin)
+	env.Origin = w.Origin
 
 	if n >= 4 && segs[3] == "status" && segs[1] != "message" {
 		env.Kind = KindStatus
-		env.Status = string(w.Status)
+		env.Status = w.Status
 		env.Meta = w.meta()
 		return env, nil
 	}
@@ -323,18 +350,18 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 	env.RSSI = pick(w.RSSI, w.RSSILower).float()
 	env.Score = pick(w.Score, w.ScoreUpper).int()
 	env.Direction = pickStr(w.Direction, w.DirectionUp)
-	if raw := cleanHex(string(w.Raw)); raw != "" {
+	if raw := cleanHex(w.Raw); raw != "" {
 		env.Kind = KindPacket
 		env.Raw = raw
-		env.PayloadRegion = strings.TrimSpace(string(w.Region))
-		env.Timestamp = string(w.Timestamp)
+		env.PayloadRegion = strings.TrimSpace(w.Region)
+		env.Timestamp = w.Timestamp
 		return env, nil
 	}
 	if segs[0] == "meshcore" && segs[1] == "message" && n >= 3 && (segs[2] == "channel" || segs[2] == "direct") {
-		if strings.TrimSpace(string(w.Text)) == "" {
+		if strings.TrimSpace(w.Text) == "" {
 			return nil, drop(DropEmptyText, nil)
 		}
-		env.Text = string(w.Text)
+		env.Text = w.Text
 		env.ObserverID = "companion"
 		env.Origin = "L1 Pro (BLE)"
 		env.Region = ""
@@ -359,20 +386,20 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 }
 
 func (w *wireJSON) meta() ObserverMeta {
-	s := &w.Stats.statsJSON
+	s, t := &w.Stats, &w.Top
 	return ObserverMeta{
-		Model:         strings.TrimSpace(string(w.Model)),
+		Model:         strings.TrimSpace(w.Model),
 		Firmware:      strings.TrimSpace(pickStr(w.FirmwareVer, w.Firmware)),
 		ClientVersion: strings.TrimSpace(pickStr(w.ClientVerCC, w.ClientVer)),
-		Radio:         strings.TrimSpace(string(w.Radio)),
-		BatteryMV:     pick(s.BatteryMV, w.TopBattery).int(),
-		UptimeSecs:    pick(s.UptimeSecs, w.TopUptime).int(),
-		NoiseFloor:    pick(s.NoiseFloor, w.TopNoise).float(),
-		TxAirSecs:     pick(s.TxAirSecs, w.TopTxAir).int(),
-		RxAirSecs:     pick(s.RxAirSecs, w.TopRxAir).int(),
-		RecvErrors:    pick(s.RecvErrors, w.TopRecvErr).int(),
-		PacketsSent:   pick(s.PacketsSent, w.TopPktSent).int(),
-		PacketsRecv:   pick(s.PacketsRecv, w.TopPktRecv).int(),
+		Radio:         strings.TrimSpace(w.Radio),
+		BatteryMV:     pick(s.BatteryMV, t.BatteryMV).int(),
+		UptimeSecs:    pick(s.UptimeSecs, t.UptimeSecs).int(),
+		NoiseFloor:    pick(s.NoiseFloor, t.NoiseFloor).float(),
+		TxAirSecs:     pick(s.TxAirSecs, t.TxAirSecs).int(),
+		RxAirSecs:     pick(s.RxAirSecs, t.RxAirSecs).int(),
+		RecvErrors:    pick(s.RecvErrors, t.RecvErrors).int(),
+		PacketsSent:   pick(s.PacketsSent, t.PacketsSent).int(),
+		PacketsRecv:   pick(s.PacketsRecv, t.PacketsRecv).int(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -167,4 +168,30 @@ func TestUnitSuffixParsing(t *testing.T) {
 			t.Errorf("parseNumString(%q) ok, want failure", in)
 		}
 	}
+}
+
+// FuzzScannerAgreesWithEncodingJSON checks that the hand-written scanner
+// accepts exactly the objects encoding/json accepts, and reads the same
+// string values.
+func FuzzScannerAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{`{"raw":"0A","SNR":-5.5e1,"x":[1,{"a":null}],"y":true}`, `{"raw":"\u00e9\n"}`, `{}`, `{"a":1,}`,
+		`{"raw":"a` + "\xff" + `"}`, `[]`, `{"a":01}`, `{"a":-}`, `{"stats":{"battery_mv":"12"}} x`, ` {"raw" : "x" } `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ref map[string]any
+		refErr := json.Unmarshal(b, &ref)
+		if refErr == nil && ref == nil {
+			refErr = errors.New("null is not an object")
+		}
+		w, err := parseWire(b)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("parseWire err=%v, encoding/json err=%v for %q", err, refErr, b)
+		}
+		if err == nil {
+			if s, ok := ref["raw"].(string); ok && s != w.Raw {
+				t.Fatalf("raw = %q, encoding/json %q", w.Raw, s)
+			}
+		}
+	})
 }

@@ -51,6 +51,11 @@ func (ing *Ingestor) handle(s *source, m mqtt.Message) {
 	}
 	it.msg, it.src = m, s
 	select {
+	case <-ing.stopping:
+		return // checked first: a select with both ready picks at random
+	default:
+	}
+	select {
 	case ing.queue <- it:
 	case <-ing.stopping:
 		// Shutting down: leave it unacknowledged; the broker redelivers it to
@@ -80,6 +85,10 @@ func (ing *Ingestor) dropMessage(s *source, topic string, err error) {
 		attrs := []any{"reason", reason, "topic", redactTopic(topic)}
 		if suppressed > 0 {
 			attrs = append(attrs, "suppressed", suppressed)
+		}
+		var de *DropError
+		if errors.As(err, &de) {
+			err = de.Err
 		}
 		if err != nil {
 			attrs = append(attrs, "err", err)
@@ -230,8 +239,6 @@ func (ing *Ingestor) finish(batch []*item) {
 		ing.ack(it.msg)
 	}
 }
-
-var errStopped = errors.New("ingestor stopped")
 
 // logger returns l or a discarding logger.
 func logger(l *slog.Logger) *slog.Logger {

@@ -171,7 +171,7 @@ func (ing *Ingestor) preparePacket(s *source, env *Envelope, rec *record) error 
 	if err != nil {
 		return drop(DropDecodeError, err)
 	}
-	p, err := meshcore.Decode(raw, meshcore.Options{Keys: ing.keys})
+	p, err := ing.decode(raw)
 	if err != nil {
 		return drop(DropDecodeError, err)
 	}
@@ -213,6 +213,9 @@ func (ing *Ingestor) preparePacket(s *source, env *Envelope, rec *record) error 
 		if err := ing.checkAdvert(p, a, env, rec, scope); err != nil {
 			return err
 		}
+		if rec.dropped != nil {
+			return nil // bad signature: only the dropped_packets row is written
+		}
 		pk := strings.ToLower(a.PubKey)
 		tx.FromPubkey = &pk
 		tx.IsAdvert = true
@@ -233,6 +236,30 @@ func (ing *Ingestor) preparePacket(s *source, env *Envelope, rec *record) error 
 		}
 	}
 	return nil
+}
+
+// decode decodes raw, reusing the signature verdict of an advert already
+// verified for another observer.
+func (ing *Ingestor) decode(raw []byte) (*meshcore.Packet, error) {
+	opts := meshcore.Options{Keys: ing.keys}
+	if len(raw) < 2 || (raw[0]>>2)&0x0F != meshcore.PayloadAdvert {
+		return meshcore.Decode(raw, opts)
+	}
+	if h, err := meshcore.ContentHash(raw); err == nil {
+		if valid, ok := ing.sigs.get(h); ok {
+			opts.SkipSignature = true
+			p, err := meshcore.Decode(raw, opts)
+			if err == nil && p.Payload.PubKey != "" && p.Payload.Error == "" {
+				p.Payload.SignatureValid = &valid
+			}
+			return p, err
+		}
+	}
+	p, err := meshcore.Decode(raw, opts)
+	if err == nil && p.Payload.SignatureValid != nil {
+		ing.sigs.put(p.Hash, *p.Payload.SignatureValid)
+	}
+	return p, err
 }
 
 // checkAdvert applies INGEST §5.3 (structure, signature, geo filter) and fills

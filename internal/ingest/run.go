@@ -95,7 +95,6 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 	st := ing.Stats()
 	ing.log.Info("ingestor stopped", "received", st.Received, "acked", st.Acked,
 		"tx_inserted", st.TxInserted, "obs_inserted", st.ObsInserted, "dropped", st.Dropped())
-	ing.checkpoint(context.Background(), true)
 	return err
 }
 
@@ -252,11 +251,3 @@ func (ing *Ingestor) watchLoop(ctx context.Context) {
 	}
 }
 
-// maintenanceLoop runs the periodic database jobs of INGEST §12 that belong
-// to the ingestor: retention and WAL checkpoints.
-func (ing *Ingestor) maintenanceLoop(ctx context.Context) {
-	<-ctx.Done()
-}
-
-// checkpoint runs a WAL checkpoint (TRUNCATE at shutdown).
-func (ing *Ingestor) checkpoint(ctx context.Context, truncate bool) {}

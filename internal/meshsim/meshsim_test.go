@@ -57,7 +57,7 @@ func TestEveryGeneratedPacketDecodesWithTheRealDecoder(t *testing.T) {
 	routes := map[int]int{}
 	hashSizes := map[int]int{}
 	decryptedChannels := map[string]int{}
-	privateSeen, sensorTelemetry, tracesWithSNR := 0, 0, 0
+	privateSeen, sensorTelemetry, tracesWithSNR, scoped := 0, 0, 0, 0
 	msgs := s.Generate(3000)
 	for i, m := range msgs {
 		if m.Kind != KindPacket {
@@ -154,8 +154,14 @@ func TestEveryGeneratedPacketDecodesWithTheRealDecoder(t *testing.T) {
 				tracesWithSNR++
 			}
 		}
-		if m.RouteType == meshcore.RouteTransportFlood && p.TransportCodes == nil {
-			t.Fatalf("message %d: transport flood without transport codes", i)
+		if m.RouteType == meshcore.RouteTransportFlood {
+			regions := []meshcore.Region{meshcore.NewRegion("#pdx"), meshcore.NewRegion("#sea")}
+			if got := p.MatchRegion(regions); got == "" || got != m.Scope {
+				t.Fatalf("message %d: transport flood matches region %q, metadata scope %q", i, got, m.Scope)
+			}
+			scoped++
+		} else if m.Scope != "" {
+			t.Fatalf("message %d: route %d with scope %q", i, m.RouteType, m.Scope)
 		}
 	}
 	for _, pt := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11} {
@@ -178,8 +184,9 @@ func TestEveryGeneratedPacketDecodesWithTheRealDecoder(t *testing.T) {
 			t.Errorf("channel %s never decrypted (counts %v)", c, decryptedChannels)
 		}
 	}
-	if privateSeen == 0 || sensorTelemetry == 0 || tracesWithSNR == 0 {
-		t.Errorf("private channel msgs %d, sensor telemetry adverts %d, traces with SNR %d: want all > 0", privateSeen, sensorTelemetry, tracesWithSNR)
+	if privateSeen == 0 || sensorTelemetry == 0 || tracesWithSNR == 0 || scoped == 0 {
+		t.Errorf("private channel msgs %d, sensor telemetry adverts %d, traces with SNR %d, scoped floods %d: want all > 0",
+			privateSeen, sensorTelemetry, tracesWithSNR, scoped)
 	}
 }
 
@@ -232,6 +239,7 @@ func TestReferenceShapedWorkloadFansOutToSeveralObservers(t *testing.T) {
 	statusFirst := map[string]bool{}
 	pathLens := map[string]map[int]bool{}
 	seqs := map[int]bool{}
+	uniq := map[string]bool{}
 	packets, newTx := 0, 0
 	start := testEnd.Add(-24 * time.Hour)
 	var prev time.Time
@@ -251,6 +259,13 @@ func TestReferenceShapedWorkloadFansOutToSeveralObservers(t *testing.T) {
 		}
 		packets++
 		perObserver[m.ObserverID]++
+		// The ingestor folds (observer, hash, path) duplicates into one row,
+		// so the generator never emits them: counts stay exact for tests.
+		key := m.ObserverID + m.Hash + strings.Join(m.Hops, ",")
+		if uniq[key] {
+			t.Fatalf("message %d: observer %s reported hash %s over path %v twice", i, m.ObserverID, m.Hash, m.Hops)
+		}
+		uniq[key] = true
 		seqs[m.Seq] = true
 		if m.IsNewTx {
 			newTx++
@@ -478,5 +493,63 @@ func TestSingleRegionWithOwnPlacesWorks(t *testing.T) {
 	}
 	if math.IsNaN(s.Nodes()[0].Lat) {
 		t.Fatal("NaN latitude")
+	}
+}
+
+func TestSummarizeCountsWhatAnIngestorShouldStore(t *testing.T) {
+	msgs := smallSim(21).Generate(600)
+	sum := Summarize(msgs)
+	hashes := map[string]bool{}
+	obs, status, newTx := 0, 0, 0
+	for _, m := range msgs {
+		switch m.Kind {
+		case KindStatus:
+			status++
+		case KindPacket:
+			obs++
+			hashes[m.Hash] = true
+			if m.IsNewTx {
+				newTx++
+			}
+		}
+	}
+	if sum.Transmissions != len(hashes) || sum.Transmissions != newTx || sum.Observations != obs || sum.StatusMessages != status {
+		t.Fatalf("summary %+v; counted %d hashes, %d new, %d observations, %d status", sum, len(hashes), newTx, obs, status)
+	}
+	total := 0
+	for _, n := range sum.ByPayloadType {
+		total += n
+	}
+	if total != sum.Transmissions || len(sum.AdvertisedNodes) == 0 || sum.ChannelMessages["Public"] == 0 {
+		t.Fatalf("summary breakdown %+v", sum)
+	}
+	for k := range sum.AdvertisedNodes {
+		if len(k) != 64 {
+			t.Fatalf("advertised node key %q", k)
+		}
+	}
+}
+
+func TestShortRunsStillHearAdvertsFromMostNodes(t *testing.T) {
+	s := New(Options{Seed: 7, Nodes: 60, Observers: 4, End: testEnd, Duration: time.Hour})
+	sum := Summarize(s.Generate(600))
+	// About 17 % of 600 transmissions are adverts, taken in turns: every
+	// node gets one before any node gets a second.
+	if got := len(sum.AdvertisedNodes); got < 50 {
+		t.Fatalf("%d of 60 nodes advertised in 600 transmissions, want nearly all", got)
+	}
+}
+
+func TestRegionCodeMatchesARealScopedPacket(t *testing.T) {
+	// Vector "TRANSPORT_FLOOD GRP_TXT with region code (#ottawa)" from
+	// ../shared/testdata/packets.json: transport code 1 is FA 1A on the wire.
+	const raw = "14FA1A0000034E927D596EA23622BCB4D5945E49348165AF7DABA3F5DCEED85F430E0856DB5B591E86AB3363BC00E1BA30776698F72FC57C7168E66A4875CDB710F3C175FC2B3FE75A036EF14FA59A709062D3A9FF7014F2E7A8512C"
+	p, err := meshcore.DecodeHex(raw, meshcore.Options{})
+	if err != nil {
+		t.Fatalf("decode vector: %v", err)
+	}
+	got := regionCode(hashtagKey("#ottawa"), byte(p.Header.PayloadType), p.PayloadBytes)
+	if got != 0x1AFA || p.TransportCodes == nil || p.TransportCodes.Code1 != got {
+		t.Fatalf("regionCode = %04x, packet code1 %+v, want 1afa", got, p.TransportCodes)
 	}
 }

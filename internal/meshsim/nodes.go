@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -259,19 +260,11 @@ func link(nodes []*Node, rangeKm float64) {
 		for j := range adj[i] {
 			nd.neighbours = append(nd.neighbours, j)
 		}
-		sortInt32(nd.neighbours) // map order is random; determinism needs a fixed order
+		slices.Sort(nd.neighbours) // map order is random; determinism needs a fixed order
 		for _, j := range nd.neighbours {
 			if nodes[j].Role == RoleRepeater {
 				nd.repeaters = append(nd.repeaters, j)
 			}
-		}
-	}
-}
-
-func sortInt32(s []int32) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package meshsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,7 +45,10 @@ func (s *Sim) signal(a, b int, noiseFloor float64) (rssi, snr float64) {
 	if noiseFloor == 0 {
 		noiseFloor = -108
 	}
-	snr = rssi - noiseFloor - 4 + s.r.NormFloat64()*2
+	snr = rssi - noiseFloor - 5 + s.r.NormFloat64()*2.5
+	if snr > 6 { // LoRa SNR saturates: compress strong signals towards +12
+		snr = 6 + 6*(1-math.Exp(-(snr-6)/6))
+	}
 	snr = math.Round(math.Max(-20, math.Min(12, snr))*4) / 4
 	return rssi, snr
 }
@@ -66,9 +70,14 @@ func (s *Sim) propagate(x *tx, reg int) bool {
 			p.route = routeTransportFlood
 			p.transport = true
 			p.code1 = regionCode(s.byRegion[reg].regionKey, p.ptype, p.payload)
+			x.scope = "#" + lower(s.opts.Regions[reg].IATA)
 		}
-	case viaTrace:
-		p.hashSize = 1
+	case viaTrace, viaZeroHop:
+		p.hashSize = 1 // SNR bytes / no path: path_len carries no hash size
+	case viaDirect:
+		if len(x.route) == 0 {
+			p.hashSize = 1
+		}
 	}
 	hopDelay := time.Duration(300+r.IntN(900)) * time.Millisecond
 	var tree []int8
@@ -76,8 +85,9 @@ func (s *Sim) propagate(x *tx, reg int) bool {
 		tree = s.topo.tree(x.src)
 	}
 	type report struct {
-		obs int
-		c   txCopy
+		obs  int
+		c    txCopy
+		path []byte
 	}
 	var reports, fallback []report
 	var cands []txCopy
@@ -103,16 +113,25 @@ func (s *Sim) propagate(x *tx, reg int) bool {
 			}
 		}
 		if len(cands) > 0 {
-			fallback = append(fallback, report{oi, cands[0]})
+			fallback = append(fallback, report{oi, cands[0], nil})
 		}
-		n := 0
+		first := len(reports)
 		for _, c := range cands {
-			if n == maxCopiesPerObs {
+			if len(reports)-first == maxCopiesPerObs {
 				break
 			}
-			if r.Float64() < hearBase*math.Pow(hopDecay, float64(c.hops)) {
-				reports = append(reports, report{oi, c})
-				n++
+			if r.Float64() >= hearBase*math.Pow(hopDecay, float64(c.hops)) {
+				continue
+			}
+			path := s.copyPath(x, c)
+			// Two copies with the same path bytes (1-byte prefixes collide)
+			// are one observation to an analyzer; report it once.
+			dup := false
+			for _, prev := range reports[first:] {
+				dup = dup || bytes.Equal(prev.path, path)
+			}
+			if !dup {
+				reports = append(reports, report{oi, c, path})
 			}
 		}
 	}
@@ -121,44 +140,53 @@ func (s *Sim) propagate(x *tx, reg int) bool {
 			return false
 		}
 		// Somebody heard it: the nearest copy of one observer in range.
-		reports = append(reports, fallback[r.IntN(len(fallback))])
+		rp := fallback[r.IntN(len(fallback))]
+		rp.path = s.copyPath(x, rp.c)
+		reports = append(reports, rp)
 	}
 	for _, rp := range reports {
 		at := x.at.Add(time.Duration(rp.c.hops)*hopDelay + time.Duration(r.IntN(80_000))*time.Microsecond)
 		if at.After(x.at.Add(maxObsTimeOffset)) {
 			at = x.at.Add(maxObsTimeOffset)
 		}
-		s.observe(x, rp.obs, rp.c, at)
+		s.observe(x, rp.obs, rp.c, rp.path, at)
 	}
 	return true
 }
 
-// observe queues the packet message observer oi publishes for copy c.
-func (s *Sim) observe(x *tx, oi int, c txCopy, at time.Time) {
-	ob := s.observers[oi]
-	pk := x.pkt // copy; path differs per copy
-	var hops []string
+// copyPath returns the header path bytes of copy c of x: the repeaters so
+// far (flood), the hops still ahead (direct), or the SNR bytes (trace).
+func (s *Sim) copyPath(x *tx, c txCopy) []byte {
+	hs := x.pkt.hashSize
+	var nodes []int32
 	switch x.how {
 	case viaFlood:
-		var chain []int32
 		if c.hops > 0 {
-			chain = s.topo.chain(s.r, x.src, c.sender)
-		}
-		pk.path = make([]byte, 0, len(chain)*pk.hashSize)
-		for _, n := range chain {
-			pk.path = append(pk.path, s.nodes[n].pub[:pk.hashSize]...)
+			nodes = s.topo.chain(s.r, x.src, c.sender)
 		}
 	case viaDirect:
-		rest := x.route[c.hops:]
-		pk.path = make([]byte, 0, len(rest)*pk.hashSize)
-		for _, n := range rest {
-			pk.path = append(pk.path, s.nodes[n].pub[:pk.hashSize]...)
-		}
+		nodes = x.route[c.hops:]
 	case viaTrace:
-		pk.path = make([]byte, c.hops)
-		for i := 0; i < c.hops; i++ {
-			pk.path[i] = byte(x.traceSN[i])
+		path := make([]byte, c.hops)
+		for i := range path {
+			path[i] = byte(x.traceSN[i])
 		}
+		return path
+	}
+	path := make([]byte, 0, len(nodes)*hs)
+	for _, n := range nodes {
+		path = append(path, s.nodes[n].pub[:hs]...)
+	}
+	return path
+}
+
+// observe queues the packet message observer oi publishes for copy c.
+func (s *Sim) observe(x *tx, oi int, c txCopy, path []byte, at time.Time) {
+	ob := s.observers[oi]
+	pk := x.pkt // copy; the path differs per copy
+	pk.path = path
+	var hops []string
+	if x.how == viaTrace {
 		for _, n := range x.route {
 			hops = append(hops, upperHex(s.nodes[n].pub[:1]))
 		}
@@ -223,6 +251,7 @@ func (s *Sim) observe(x *tx, oi int, c txCopy, at time.Time) {
 		To:          x.to,
 		Channel:     x.channel,
 		Text:        x.text,
+		Scope:       x.scope,
 	})
 }
 

@@ -9,10 +9,10 @@ import (
 // under its IATA code; the clusters are not linked by radio to each other, as
 // two regional meshes feeding one CoreScope are not.
 type Region struct {
-	IATA     string  // upper-case airport code used in the MQTT topic
-	Lat, Lon float64 // centre of the disc nodes are scattered in
-	RadiusKm float64 // disc radius
-	Share    float64 // relative share of nodes and observers (normalised)
+	IATA     string   // upper-case airport code used in the MQTT topic
+	Lat, Lon float64  // centre of the disc nodes are scattered in
+	RadiusKm float64  // disc radius
+	Share    float64  // relative share of nodes and observers (normalised)
 	Places   []string // place names for node names (default: generic ones)
 }
 

@@ -42,6 +42,7 @@ type Message struct {
 	To          string // destination node public key for addressed packets, else ""
 	Channel     string // GRP_TXT/GRP_DATA: channel name as the codec's key list names it; "" for a private channel
 	Text        string // GRP_TXT plaintext text ("Sender: message")
+	Scope       string // TRANSPORT_FLOOD: region scope name, "#" + lower-case IATA ("#sea"); else ""
 }
 
 // Sim is a synthetic mesh. Construct with New; not safe for concurrent use.
@@ -66,6 +67,7 @@ type regionNodes struct {
 	all, companions, repeaters, rooms, sensors, chatty []int
 	observers                                          []int
 	regionKey                                          []byte
+	advertTurns                                        []int // nodes still to advertise this round
 }
 
 // New builds the mesh for o (defaults applied; invalid options are clamped
@@ -131,7 +133,10 @@ func lower(s string) string {
 // Options returns the options in effect (defaults applied).
 func (s *Sim) Options() Options { return s.opts }
 
-// Nodes returns the simulated nodes (shared; do not modify).
+// Nodes returns the simulated nodes. They are shared with the Sim: renaming
+// a node before generating is supported (names are read when adverts and chat
+// are built; tests use it to inject hostile names); changing other fields is
+// not.
 func (s *Sim) Nodes() []*Node { return s.nodes }
 
 // Observers returns the observers (shared; do not modify).
@@ -208,19 +213,20 @@ func (s *Sim) Live(ctx context.Context, rate float64, maxTx int, fn func(Message
 	now := time.Now()
 	s.resetStatus(now)
 	next := now
+	first := s.seq
 	for {
 		now = time.Now()
-		if maxTx == 0 || s.seq < maxTx {
+		limited := maxTx > 0 && s.seq-first >= maxTx
+		if !limited {
 			s.statusesUpTo(now)
 		}
 		if err := s.drain(now.Add(time.Nanosecond), fn); err != nil {
 			return err
 		}
-		done := maxTx > 0 && s.seq >= maxTx
-		if done && len(s.queue) == 0 {
+		if limited && len(s.queue) == 0 {
 			return nil
 		}
-		if !done && !now.Before(next) {
+		if !limited && !now.Before(next) {
 			s.transmit(now)
 			next = next.Add(time.Duration(s.r.ExpFloat64() * msgsPerTx / rate * float64(time.Second)))
 			if next.Before(now.Add(-time.Second)) { // fell behind: don't burst to catch up
@@ -228,16 +234,12 @@ func (s *Sim) Live(ctx context.Context, rate float64, maxTx int, fn func(Message
 			}
 			continue
 		}
+		// Sleep until the next transmission or the next queued observation.
 		wake := next
-		if done || (len(s.queue) > 0 && s.queue[0].m.Time.Before(wake)) {
-			if len(s.queue) > 0 {
-				wake = s.queue[0].m.Time
-			}
+		if len(s.queue) > 0 && (limited || s.queue[0].m.Time.Before(wake)) {
+			wake = s.queue[0].m.Time
 		}
-		d := time.Until(wake)
-		if d < time.Millisecond {
-			d = time.Millisecond
-		}
+		d := max(time.Until(wake), time.Millisecond)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

@@ -93,6 +93,7 @@ type tx struct {
 	to      string
 	channel string
 	text    string
+	scope   string // region scope of a TRANSPORT_FLOOD
 }
 
 func pickWeighted(r *rand.Rand, w []float64) int {
@@ -160,7 +161,17 @@ func (s *Sim) transmit(t time.Time) {
 
 func (s *Sim) buildAdvert(x *tx, rn *regionNodes) {
 	r := s.r
-	x.src = pickFrom(r, rn.all)
+	// Nodes advertise in turns (a fresh random order each round), as each
+	// node re-advertises on its own timer: even a short run gets an advert
+	// from most nodes, so hop prefixes resolve to known repeaters.
+	if len(rn.advertTurns) == 0 {
+		rn.advertTurns = append(rn.advertTurns[:0], rn.all...)
+		r.Shuffle(len(rn.advertTurns), func(i, j int) {
+			rn.advertTurns[i], rn.advertTurns[j] = rn.advertTurns[j], rn.advertTurns[i]
+		})
+	}
+	x.src = rn.advertTurns[0]
+	rn.advertTurns = rn.advertTurns[1:]
 	n := s.nodes[x.src]
 	var tel *telemetry
 	if n.Role == RoleSensor {

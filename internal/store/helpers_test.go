@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,3 +194,18 @@ func waitReady(t testing.TB, s *Store) {
 	t.Helper()
 	eventually(t, "store ready", s.Ready)
 }
+
+func nodeBatch(pk, name string, at time.Time) db.Batch {
+	lat, lon := 37.5, -122.5
+	return db.Batch{Nodes: []db.NodeUpsert{{PublicKey: pk, Name: name, Role: "repeater", Lat: &lat, Lon: &lon, Seen: at}}}
+}
+
+func observerBatch(id, name, iata string, at time.Time) db.ObserverUpsert {
+	return db.ObserverUpsert{ID: id, Name: name, IATA: iata, Seen: at}
+}
+
+// atomicTime is an injectable clock tests can move.
+type atomicTime struct{ ns atomic.Int64 }
+
+func (a *atomicTime) set(t time.Time) { a.ns.Store(t.UnixNano()) }
+func (a *atomicTime) get() time.Time  { return time.Unix(0, a.ns.Load()).UTC() }

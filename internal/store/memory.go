@@ -84,17 +84,21 @@ func (s *Store) evict(now time.Time) {
 			k++
 		}
 	}
-	if budget := s.budgetBytes(); budget > 0 && s.mem.tracked.Load() > budget {
+	// While loading, the load itself stops at the budget; evicting here would
+	// only throw away the chunk just loaded and let the load read older ones.
+	loading := s.prog.phase.Load() == PhaseLoading
+	if budget := s.budgetBytes(); budget > 0 && !loading && s.mem.tracked.Load() > budget {
 		target := s.mem.tracked.Load() - budget*85/100
 		var freed int64
+		kb := 0
 		for i := 0; i < n && freed < target; i++ {
 			freed += ix.txs[i].bytes
 			for _, o := range ix.txs[i].Observations() {
 				freed += obsBytes(o)
 			}
-			k = max(k, i+1)
+			kb = i + 1
 		}
-		k = min(k, max(n/4, 1))
+		k = max(k, min(kb, max(n/4, 1)))
 	}
 	if k == 0 {
 		return

@@ -16,14 +16,14 @@ const (
 // PacketQuery selects transmissions for the packet list (API.md §5.4). Zero
 // values mean "no filter".
 type PacketQuery struct {
-	Types     []int    // payload types (any of)
-	Routes    []int    // route types (any of)
-	Observers []string // observer ids: heard by any of them
-	Regions   []string // IATA codes: heard by an observer in any of them
-	Hash      string   // exact content hash (case-insensitive)
-	Node      string   // pubkey or exact node name: transmissions attributed to it
-	Nodes     []string // several pubkeys/names: attributed to any of them
-	Channel   string   // channel_hash (GRP_TXT grouping key)
+	Types     []int     // payload types (any of)
+	Routes    []int     // route types (any of)
+	Observers []string  // observer ids: heard by any of them
+	Regions   []string  // IATA codes: heard by an observer in any of them
+	Hash      string    // exact content hash (case-insensitive)
+	Node      string    // pubkey or exact node name: transmissions attributed to it
+	Nodes     []string  // several pubkeys/names: attributed to any of them
+	Channel   string    // channel_hash (GRP_TXT grouping key)
 	Since     time.Time // zero = unbounded; exclusive: first_seen > Since
 	Until     time.Time // zero = unbounded; exclusive: first_seen < Until
 	// BeforeID is a key cursor: in newest-first order only ids < BeforeID, in

@@ -12,7 +12,7 @@ import (
 type nodeSet struct {
 	list     []*Node // sorted by last_seen desc, then pubkey
 	byKey    map[string]*Node
-	byName   map[string]*Node  // exact name → most recently seen node with it
+	byName   map[string]*Node   // exact name → most recently seen node with it
 	prefixes map[string][]*Node // 2/4/6 lower-hex prefix → repeaters and rooms
 	counts   RoleCounts
 	maxSeen  string // largest last_seen text, the incremental sync watermark
@@ -199,8 +199,8 @@ func observerFromRow(r db.ObserverRow) *Observer {
 
 // reloadNodes reads nodes changed since the watermark (all when since is "") and
 // publishes a new nodeSet when anything differs.
-func (s *Store) reloadNodes(ctx context.Context, since string) error {
-	rows, err := db.ReadNodes(ctx, s.db, since)
+func (s *Store) reloadNodes(ctx context.Context, q db.Querier, since string) error {
+	rows, err := db.ReadNodes(ctx, q, since)
 	if err != nil {
 		return err
 	}
@@ -239,8 +239,8 @@ func (s *Store) reloadNodes(ctx context.Context, since string) error {
 }
 
 // reloadObservers is reloadNodes for observers.
-func (s *Store) reloadObservers(ctx context.Context, since string) error {
-	rows, err := db.ReadObservers(ctx, s.db, since)
+func (s *Store) reloadObservers(ctx context.Context, q db.Querier, since string) error {
+	rows, err := db.ReadObservers(ctx, q, since)
 	if err != nil {
 		return err
 	}

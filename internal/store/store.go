@@ -58,6 +58,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	nodeBL, observerBL map[string]bool
+	// sync batch sizes (tests shrink them to exercise the catch-up loop)
+	txBatch, obsBatch int
 }
 
 func (c Config) withDefaults() Config {
@@ -75,6 +77,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.txBatch <= 0 {
+		c.txBatch = syncTxBatch
+	}
+	if c.obsBatch <= 0 {
+		c.obsBatch = syncObsBatch
 	}
 	c.nodeBL = map[string]bool{}
 	for _, pk := range c.NodeBlacklist {
@@ -167,10 +175,10 @@ func (s *Store) Run(ctx context.Context) error {
 // start reads observers, nodes and the id watermarks, then switches to loading.
 func (s *Store) start(ctx context.Context) error {
 	s.prog.startedAt.Store(s.cfg.Now().UnixMilli())
-	if err := s.reloadObservers(ctx, ""); err != nil {
+	if err := s.reloadObservers(ctx, s.db, ""); err != nil {
 		return err
 	}
-	if err := s.reloadNodes(ctx, ""); err != nil {
+	if err := s.reloadNodes(ctx, s.db, ""); err != nil {
 		return err
 	}
 	maxTx, maxObs, err := db.ReadMaxIDs(ctx, s.db)

@@ -36,25 +36,27 @@ func (s *Store) tick(ctx context.Context) error {
 		obsSince, nodeSince = "", ""
 		st.lastFullReload = now
 	}
-	if err := s.reloadObservers(ctx, obsSince); err != nil {
-		return err
-	}
-	if err := s.reloadNodes(ctx, nodeSince); err != nil {
-		return err
-	}
 	// One read transaction: a consistent WAL snapshot, so every observation read
-	// has its transmission committed too.
+	// has its transmission, its observer row and the nodes its path resolves to
+	// committed too (the observer/node sets are refreshed from the same snapshot
+	// before the packets, so live messages carry the observer's name).
 	rtx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return wrapf(err, "begin sync read")
 	}
 	defer func() { _ = rtx.Rollback() }()
+	if err := s.reloadObservers(ctx, rtx, obsSince); err != nil {
+		return err
+	}
+	if err := s.reloadNodes(ctx, rtx, nodeSince); err != nil {
+		return err
+	}
 	for {
-		txRows, err := db.ReadTransmissionsAfter(ctx, rtx, st.lastTx, syncTxBatch)
+		txRows, err := db.ReadTransmissionsAfter(ctx, rtx, st.lastTx, s.cfg.txBatch)
 		if err != nil {
 			return err
 		}
-		obsRows, err := db.ReadObservationsAfter(ctx, rtx, st.lastObs, syncObsBatch)
+		obsRows, err := db.ReadObservationsAfter(ctx, rtx, st.lastObs, s.cfg.obsBatch)
 		if err != nil {
 			return err
 		}
@@ -62,7 +64,7 @@ func (s *Store) tick(ctx context.Context) error {
 			break
 		}
 		s.applySync(txRows, obsRows)
-		if len(txRows) < syncTxBatch && len(obsRows) < syncObsBatch {
+		if len(txRows) < s.cfg.txBatch && len(obsRows) < s.cfg.obsBatch {
 			break
 		}
 	}

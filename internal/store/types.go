@@ -1,8 +1,6 @@
 package store
 
 import (
-	"encoding/hex"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -86,7 +84,7 @@ func (t *Transmission) ObserverCount() int {
 func (t *Transmission) RawHex() string { return encodeHex(t.Raw, t.rawUpper) }
 
 // Observation is one observer hearing a transmission (one observations row).
-// Immutable once visible.
+// Immutable once visible. Kept compact: there are several per transmission.
 type Observation struct {
 	ID          int64
 	Tx          *Transmission
@@ -94,7 +92,6 @@ type Observation struct {
 	Direction   string
 	SNR         OptFloat
 	RSSI        OptFloat
-	Score       OptInt
 	Timestamp   int64 // unix ms
 	// Path is the hop list as heard by this observer.
 	Path Path
@@ -102,31 +99,80 @@ type Observation struct {
 	// ("" = unresolved). nil when no hop resolved. From the stored resolved_path
 	// when present, else resolved in memory against the node prefix index.
 	Resolved []string
-	raw      []byte // this observer's raw bytes when they differ from Tx.Raw
+	// raw is this observer's raw packet when it cannot be rebuilt from Tx.Raw
+	// and Path (the usual case is rebuilt: only the path bytes differ).
+	raw      string
+	score    int32
+	hasScore bool
 	rawUpper bool
+	rawSame  bool // the observer's raw bytes equal Tx.Raw exactly
 }
 
-// RawHex returns this observer's raw bytes as hex (falling back to the
-// transmission's raw bytes when the observer's are identical or absent).
+// Score returns the bridge's score for this reception.
+func (o *Observation) Score() OptInt { return OptInt{int64(o.score), o.hasScore} }
+
+// RawHex returns this observer's raw bytes as hex: the stored ones when they
+// differ from what the transmission's raw bytes and this path give, else
+// rebuilt (the transmission's bytes with this observer's path).
 func (o *Observation) RawHex() string {
-	if o.raw != nil {
-		return encodeHex(o.raw, o.rawUpper)
+	if o.raw != "" {
+		return encodeHex([]byte(o.raw), o.rawUpper)
+	}
+	if o.rawSame {
+		return o.Tx.RawHex()
+	}
+	if b, ok := rebuildRaw(o.Tx.Raw, o.Path, nil); ok {
+		return encodeHex(b, o.Tx.rawUpper)
 	}
 	return o.Tx.RawHex()
 }
 
-// Path is a compact hop list: the hop prefixes concatenated, HopSize bytes each.
-// Legacy path_json values that are not uniform hex hops are kept verbatim in
-// JSON and rendered as stored.
+// rebuildRaw returns tx raw bytes with the path section replaced by p (packet
+// layout PROTOCOL.md §1). ok is false when the raw bytes do not parse or p is a
+// legacy path. The result is appended to buf.
+func rebuildRaw(raw []byte, p Path, buf []byte) ([]byte, bool) {
+	if len(raw) < 2 || p.legacy != nil {
+		return nil, false
+	}
+	off := 1
+	if rt := raw[0] & 0x03; rt == 0 || rt == 3 {
+		off += 4
+	}
+	if len(raw) <= off {
+		return nil, false
+	}
+	plb := raw[off]
+	size := int(plb>>6) + 1
+	n := int(plb&0x3F) * size
+	if size == 4 || off+1+n > len(raw) {
+		return nil, false
+	}
+	count := p.Len()
+	hs := int(p.HopSize)
+	if count > 0 {
+		if hs < 1 || hs > 3 || count > 63 {
+			return nil, false
+		}
+		size = hs
+	}
+	buf = append(buf[:0], raw[:off]...)
+	buf = append(buf, byte((size-1)<<6|count))
+	buf = append(buf, p.Hops...)
+	return append(buf, raw[off+1+n:]...), true
+}
+
+// Path is a compact hop list: the hop prefixes' bytes concatenated, HopSize
+// bytes each. Legacy path_json values that are not uniform hex hops are kept
+// verbatim and rendered as stored.
 type Path struct {
-	Hops    []byte
+	Hops    string // raw hop bytes
 	HopSize uint8
-	JSON    string // only set for non-uniform legacy values
+	legacy  *string
 }
 
 // Len returns the number of hops.
 func (p Path) Len() int {
-	if p.JSON != "" {
+	if p.legacy != nil {
 		return len(p.Strings())
 	}
 	if p.HopSize == 0 {
@@ -137,17 +183,17 @@ func (p Path) Len() int {
 
 // Hop returns hop i as upper-case hex.
 func (p Path) Hop(i int) string {
-	if p.JSON != "" {
+	if p.legacy != nil {
 		return p.Strings()[i]
 	}
 	n := int(p.HopSize)
-	return strings.ToUpper(hex.EncodeToString(p.Hops[i*n : (i+1)*n]))
+	return encodeHex([]byte(p.Hops[i*n:(i+1)*n]), true)
 }
 
 // Strings returns the hops as upper-case hex strings (never nil).
 func (p Path) Strings() []string {
-	if p.JSON != "" {
-		hops, _ := parseLegacyPath(p.JSON)
+	if p.legacy != nil {
+		hops, _ := parseLegacyPath(*p.legacy)
 		return hops
 	}
 	out := make([]string, p.Len())
@@ -159,26 +205,27 @@ func (p Path) Strings() []string {
 
 // PathJSON renders the path as stored in path_json: `["AB","CD"]`, `[]` when empty.
 func (p Path) PathJSON() string {
-	if p.JSON != "" {
-		return p.JSON
+	if p.legacy != nil {
+		return *p.legacy
 	}
 	n := p.Len()
 	if n == 0 {
 		return "[]"
 	}
-	var b strings.Builder
-	b.Grow(n * (int(p.HopSize)*2 + 3))
-	b.WriteByte('[')
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, n*(int(p.HopSize)*2+3)+1)
+	b = append(b, '[')
+	for i := 0; i < len(p.Hops); i++ {
+		if i%int(p.HopSize) == 0 {
+			if i > 0 {
+				b = append(b, '"', ',')
+			}
+			b = append(b, '"')
 		}
-		b.WriteByte('"')
-		b.WriteString(p.Hop(i))
-		b.WriteByte('"')
+		b = append(b, digits[p.Hops[i]>>4], digits[p.Hops[i]&0x0F])
 	}
-	b.WriteByte(']')
-	return b.String()
+	b = append(b, '"', ']')
+	return string(b)
 }
 
 // Node is one nodes row. Immutable; a changed row replaces the value.
@@ -276,9 +323,14 @@ func FormatTime(ms int64) string {
 }
 
 func encodeHex(b []byte, upper bool) string {
-	s := hex.EncodeToString(b)
+	digits := "0123456789abcdef"
 	if upper {
-		return strings.ToUpper(s)
+		digits = "0123456789ABCDEF"
 	}
-	return s
+	out := make([]byte, len(b)*2)
+	for i, c := range b {
+		out[2*i] = digits[c>>4]
+		out[2*i+1] = digits[c&0x0F]
+	}
+	return string(out)
 }

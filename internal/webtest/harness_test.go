@@ -133,7 +133,7 @@ func poll(t *testing.T, what string, d time.Duration, fn func() (bool, string)) 
 
 // buildWorkload returns the simulated messages with one node renamed to xssName, that node's
 // public key, the number of distinct transmissions, and the Sim to continue live traffic from.
-func buildWorkload(t *testing.T) ([]meshsim.Message, string, int, *meshsim.Sim) {
+func buildWorkload(t *testing.T) ([]meshsim.Message, string, map[string]bool, *meshsim.Sim) {
 	t.Helper()
 	opts := meshsim.Options{Seed: 42, Nodes: 60, Observers: 4, End: time.Now().UTC(), Duration: 10 * time.Minute}
 	// First pass finds a node that adverts in this workload; the second pass (same seed)
@@ -170,7 +170,15 @@ func buildWorkload(t *testing.T) ([]meshsim.Message, string, int, *meshsim.Sim) 
 	if !advertised {
 		t.Fatalf("renamed node %s sends no advert in the second pass", victim)
 	}
-	return msgs, victim, len(hashes), sim
+	// Live traffic comes from a second Sim of the same mesh (same seed, same keys) whose
+	// transmission counter starts at zero, so Live(maxTx=k) makes exactly one more packet.
+	live := meshsim.New(opts)
+	for _, n := range live.Nodes() {
+		if n.PubKey == victim {
+			n.Name = xssName
+		}
+	}
+	return msgs, victim, hashes, live
 }
 
 func TestBrowser(t *testing.T) {
@@ -213,7 +221,8 @@ func TestBrowser(t *testing.T) {
 	})
 	time.Sleep(time.Second) // let it finish subscribing before the burst
 
-	msgs, xssKey, distinct, sim := buildWorkload(t)
+	msgs, xssKey, known, sim := buildWorkload(t)
+	distinct := len(known)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := meshsim.Publish(ctx, broker.URL, msgs, 0); err != nil {
@@ -222,8 +231,9 @@ func TestBrowser(t *testing.T) {
 
 	port := freePort(t)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	startProc(t, tmp, "server", server, "-port", strconv.Itoa(port), "-db", dbPath,
-		"-public", filepath.Join(root, "public"), "-config-dir", cfgDir)
+	// The server serves its embedded copy of public/ (the production path, with content-hash
+	// URLs and the import map); go build above embedded the current files.
+	startProc(t, tmp, "server", server, "-port", strconv.Itoa(port), "-db", dbPath, "-config-dir", cfgDir)
 	poll(t, "/api/healthz", 60*time.Second, func() (bool, string) {
 		code, err := getJSON(base+"/api/healthz", nil)
 		return code == 200, fmt.Sprintf("status %d err %v", code, err)
@@ -239,6 +249,7 @@ func TestBrowser(t *testing.T) {
 	// The browser script POSTs here when a page is open and waiting; we publish one fresh
 	// transmission in real time and answer with its hash.
 	var mu sync.Mutex
+	liveTx := 0
 	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -250,12 +261,19 @@ func TestBrowser(t *testing.T) {
 			return
 		}
 		hash := ""
-		err = sim.Live(lctx, 100, 1, func(m meshsim.Message) error {
-			if m.Kind == meshsim.KindPacket && hash == "" {
-				hash = m.Hash
-			}
-			return p.Publish(lctx, m)
-		})
+		// A fresh hash is required (a repeat of an already-shown packet would prove nothing).
+		for tries := 0; tries < 5 && hash == "" && err == nil; tries++ {
+			liveTx++
+			err = sim.Live(lctx, 100, liveTx, func(m meshsim.Message) error {
+				if m.Kind == meshsim.KindPacket && hash == "" && !known[m.Hash] {
+					hash = m.Hash
+				}
+				if m.Kind == meshsim.KindPacket {
+					known[m.Hash] = true
+				}
+				return p.Publish(lctx, m)
+			})
+		}
 		if cerr := p.Close(lctx); err == nil {
 			err = cerr
 		}

@@ -51,6 +51,9 @@ router.onRoute((p) => {
   }
   moreBtn.classList.toggle('active', ['nodes', 'observers'].includes(p.route));
   document.body.dataset.route = p.route;
+  // Toasts belong to the view that raised them; a new view starts clean.
+  const toasts = $('#toasts');
+  while (toasts.firstChild) toasts.removeChild(toasts.firstChild);
 });
 
 // ---- live connection state ----

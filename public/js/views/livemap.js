@@ -222,6 +222,7 @@ async function loadData() {
         .bindTooltip(String(n.name || n.public_key.slice(0, 8))).addTo(S.base);
     }
     S.statNodes.textContent = String(S.gpsNodes.length);
+    if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])).pad(0.1), { maxZoom: 12 });
     const list = ((recent && recent.packets) || []).slice().reverse();
     for (const p of list) { feedItem(p); }
   } catch (e) { showError(e, 'Live map data'); }

@@ -72,6 +72,12 @@ function draw() {
     }
   }
   S.layer.addTo(S.m.map);
+  if (S.fitOnce && S.markers.size) {
+    // No URL view and no saved view: show where the nodes actually are.
+    S.fitOnce = false;
+    const pts = [...S.markers.values()].map((m) => m.getLatLng());
+    S.m.map.fitBounds(window.L.latLngBounds(pts).pad(0.1), { maxZoom: 12 });
+  }
   for (const [r, span] of S.countEls) span.textContent = r === 'observer' ? ` (${S.observers.filter(hasGPS).length})` : ` (${counts[r] || 0})`;
   S.summary.textContent = `${shown} markers`;
   S.summary.dataset.count = String(shown);
@@ -153,6 +159,7 @@ export function mount(el, p) {
   let zoom = config.map.zoom;
   if (q.get('lat') && q.get('lon')) { center = [+q.get('lat'), +q.get('lon')]; zoom = +(q.get('zoom') || zoom); }
   else if (saved && Array.isArray(saved.center)) { center = saved.center; zoom = saved.zoom; }
+  else S.fitOnce = !q.get('node');
   S.m = createMap(mapEl, { center, zoom });
   S.m.map.on('moveend', () => {
     if (!S) return;

@@ -53,7 +53,9 @@ async function load(days) {
   try {
     const [o, an] = await Promise.all([
       api('/observers/' + encodeURIComponent(S.id)),
-      api(`/observers/${encodeURIComponent(S.id)}/analytics?days=${days}`).catch((e) => { showError(e, 'Observer analytics'); return {}; }),
+      // Charts are secondary: if analytics fail, the tiles still render and the error is shown
+      // inline where the charts would be.
+      api(`/observers/${encodeURIComponent(S.id)}/analytics?days=${days}`).catch((e) => ({ _error: e })),
     ]);
     if (!S) return;
     S.title.textContent = String(o.name || o.id);
@@ -66,6 +68,10 @@ async function load(days) {
       tile('Battery', o.battery_mv ? `${o.battery_mv} mV` : '—'), tile('Noise Floor', o.noise_floor !== null && o.noise_floor !== undefined ? `${o.noise_floor} dBm` : '—'),
       tile('Total Packets', num(o.packet_count)), tile('Packets/Hour', num(o.packetsLastHour)),
       tile('First Seen', absTime(o.first_seen)), tile('Last Status Update', ago(o.last_seen)), tile('Last Packet', o.last_packet_at ? ago(o.last_packet_at) : '—')));
+    if (an._error) {
+      S.body.appendChild(h('div', { class: 'section' }, h('h2', null, 'Activity'), errorBox(an._error, () => load(days))));
+      return;
+    }
     S.c1 = chartCard('Packets Over Time', 'packets heard per time bucket');
     S.c2 = chartCard('Packet Types', 'share of packet types');
     S.c3 = chartCard('SNR Distribution', 'observations per SNR bucket');

@@ -82,6 +82,7 @@ function toRow(p, grouped) {
     observer_iata: p.observer_iata, path_json: p.path_json, resolved_path: p.resolved_path,
     count: p.count ?? p.observation_count ?? 1, decoded_json: p.decoded_json, raw_hex: p.raw_hex,
     snr: p.snr, rssi: p.rssi, child: false,
+    t: parseTime(p.latest || p.timestamp || p.first_seen) || 0,
   };
 }
 
@@ -122,7 +123,7 @@ function passes(r) {
 }
 
 const CMP = {
-  time: (a, b) => parseTime(a.time) - parseTime(b.time),
+  time: (a, b) => a.t - b.t,
   hash: (a, b) => String(a.hash).localeCompare(String(b.hash)),
   size: (a, b) => a.size - b.size,
   type: (a, b) => (a.payload_type ?? -1) - (b.payload_type ?? -1),
@@ -191,6 +192,7 @@ function merge(batch) {
       if (g) {
         g.count = Math.max(g.count + 1, p.observation_count || 0);
         g.time = now;
+        g.t = Date.parse(now);
         if (hops(p).length > hops(g).length) Object.assign(g, { path_json: p.path_json, observer_id: p.observer_id, observer_name: p.observer_name, observer_iata: iata });
         const kids = S.expanded.get(p.hash);
         if (kids) kids.unshift({ ...toRow({ ...p, observer_iata: iata, timestamp: now }, false), child: true });
@@ -204,7 +206,7 @@ function merge(batch) {
   }
   if (!changed) return;
   if (S.groups.size > MAX_ROWS) {
-    const old = [...S.groups.values()].sort((a, b) => parseTime(a.time) - parseTime(b.time)).slice(0, S.groups.size - MAX_ROWS);
+    const old = [...S.groups.values()].sort((a, b) => a.t - b.t).slice(0, S.groups.size - MAX_ROWS);
     for (const r of old) S.groups.delete(r.key);
   }
   rebuild();
@@ -226,6 +228,11 @@ async function openDetail(id, obsId, push = true) {
     S.selected = data.packet && data.packet.hash;
     drawDetail();
     S.vt.refresh();
+    // On narrow screens the pane is a slide-over covering the list: move focus into it.
+    if (push && window.matchMedia('(max-width: 1023px)').matches) {
+      const c = S.detail.querySelector('.detail-close');
+      if (c) c.focus();
+    }
   } catch (e) {
     if (!S) return;
     clear(S.detail).appendChild(errorBox(e, () => openDetail(id, obsId, false)));
@@ -241,8 +248,9 @@ function drawDetail() {
 }
 
 function closeDetail() {
+  const hadFocus = S.detail.contains(document.activeElement);
   S.detailId = null; S.obsId = null; S.selected = null; S.detailData = null;
-  if (S.hash && /^[0-9a-f]{16}$/.test(S.hash)) { /* keep the hash filter */ }
+  if (hadFocus) S.vt.el.focus({ preventScroll: true });
   S.split.classList.remove('has-detail');
   clear(S.detail).appendChild(h('p', { class: 'empty' }, 'Select a packet to view details'));
   syncURL();
@@ -300,8 +308,19 @@ function buildFilters() {
   const changed = () => { syncURL(); load(); };
   const hashIn = h('input', { type: 'search', placeholder: 'Packet hash…', 'aria-label': 'Filter by packet hash', value: S.hash, class: 'mono', size: '14' });
   hashIn.addEventListener('input', debounce(() => { S.hash = hashIn.value.trim().toLowerCase(); changed(); }, 400));
-  const nodeIn = h('input', { type: 'search', placeholder: 'Node name or key…', 'aria-label': 'Filter by node', value: S.node, size: '16' });
-  nodeIn.addEventListener('input', debounce(() => { S.node = nodeIn.value.trim(); changed(); }, 400));
+  // Node filter with suggestions from /api/nodes/search (native datalist: keyboard navigable).
+  const dl = h('datalist', { id: 'packet-node-suggest' });
+  const nodeIn = h('input', { type: 'search', placeholder: 'Node name or key…', 'aria-label': 'Filter by node', value: S.node, size: '16', list: 'packet-node-suggest', autocomplete: 'off' });
+  const suggest = debounce(async () => {
+    const q = nodeIn.value.trim();
+    if (q.length < 2) return;
+    try {
+      const r = await api('/nodes/search' + qs({ q }));
+      clear(dl).append(...((r && r.nodes) || []).map((n) => h('option', { value: n.public_key }, String(n.name || n.public_key))));
+    } catch (e) { showError(e, 'Node search'); }
+  }, 250);
+  nodeIn.addEventListener('input', () => { suggest(); applyNode(); });
+  const applyNode = debounce(() => { S.node = nodeIn.value.trim(); changed(); }, 500);
   const tw = h('select', { 'aria-label': 'Time window' }, ...WINDOWS.map(([m, l]) => h('option', { value: String(m), selected: m === S.tw, disabled: window.innerWidth <= 1024 && (m === 0 || m > 180) }, l)));
   tw.addEventListener('change', () => { S.tw = +tw.value; changed(); });
   const obsSel = h('select', { 'aria-label': 'Observer' }, h('option', { value: '' }, 'All Observers'));
@@ -309,7 +328,7 @@ function buildFilters() {
   obsSel.addEventListener('change', () => { S.observer = obsSel.value; changed(); });
   const groupBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.group ? 'true' : 'false' }, 'Group by Hash');
   groupBtn.addEventListener('click', () => { S.group = !S.group; groupBtn.setAttribute('aria-pressed', S.group ? 'true' : 'false'); changed(); });
-  const types = multiSelect('Types', Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]), S.types, () => { syncURL(); if (S.types.size <= 1) load(); else rebuild(); });
+  const types = multiSelect('Types', Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]), S.types, () => { syncURL(); load(); });
   const clearBtn = h('button', {
     type: 'button', class: 'btn', onclick: () => {
       Object.assign(S, { tw: 15, observer: '', hash: '', node: '', group: true, detailId: null, obsId: null });
@@ -318,7 +337,15 @@ function buildFilters() {
       closeDetail(); load();
     },
   }, '✕ Clear');
-  return h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, clearBtn);
+  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, clearBtn);
+  // On narrow screens the filter bar collapses behind "Filters ▾" (CSS shows the toggle ≤768 px).
+  const tog = h('button', { type: 'button', class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'packet-filters' }, 'Filters ▾');
+  tog.addEventListener('click', () => {
+    const open = box.dataset.collapsed === 'true';
+    box.dataset.collapsed = open ? 'false' : 'true';
+    tog.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+  return [tog, box, dl];
 }
 
 async function loadObservers() {
@@ -368,7 +395,7 @@ export function mount(el, p) {
   S.split = h('div', { class: 'split' },
     h('section', { class: 'list-pane' },
       h('div', { class: 'page-head' }, h('h1', null, 'Latest Packets ', S.count), S.status, h('span', { class: 'spacer' }), refresh, S.pauseBtn),
-      buildFilters(), S.tableWrap),
+      ...buildFilters(), S.tableWrap),
     S.detail);
   el.appendChild(h('div', { class: 'packets-page' }, S.split));
   S.onKey = (e) => { if (e.key === 'Escape' && S.detailId && !e.defaultPrevented) closeDetail(); };

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/corescope/corescope/internal/config"
+	pb "github.com/corescope/corescope/proto"
+)
+
+// strict rejects any JSON key the contract does not define.
+var strict = protojson.UnmarshalOptions{DiscardUnknown: false}
+
+// wrap adapts bodies protojson cannot take as they are: bare arrays become
+// {"items": …}, bare maps {"entries": …}, and the arrays inside the batch
+// observations map {"items": …}.
+type wrap int
+
+const (
+	asIs wrap = iota
+	items
+	entries
+	batchResults
+)
+
+func adapt(t *testing.T, body []byte, w wrap) []byte {
+	t.Helper()
+	switch w {
+	case items:
+		return []byte(`{"items":` + string(body) + `}`)
+	case entries:
+		return []byte(`{"entries":` + string(body) + `}`)
+	case batchResults:
+		var in struct {
+			Results map[string]json.RawMessage `json:"results"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			t.Fatalf("batch body: %v", err)
+		}
+		out := map[string]map[string]json.RawMessage{"results": {}}
+		for k, v := range in.Results {
+			out["results"][k] = json.RawMessage(`{"items":` + string(v) + `}`)
+		}
+		b, _ := json.Marshal(out)
+		return b
+	}
+	return body
+}
+
+// TestContractEveryEndpoint requests every endpoint on the fixture database
+// (written by the original CoreScope) and decodes each response into its
+// proto message with unknown fields rejected.
+func TestContractEveryEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(func(c *config.Config) {
+		c.APIKey = "a-very-strong-key-0123"
+		c.Areas = map[string]config.Area{"bay": {Label: "Bay", Polygon: [][]float64{{37, -123}, {38, -123}, {38, -121}}}}
+		c.Regions = map[string]string{"SJC": "San Jose"}
+	})
+	st := runStore(t, fixtureDB(t), nil)
+	_, ts := newServer(t, cfg, st, func(o *Options) {
+		o.Publisher = &recordingPublisher{}
+		o.ConfigPath = dir + "/config.json"
+		o.IngestorStatsPath = writeStatsFile(t, dir)
+	})
+
+	// Pick real keys from the data.
+	var pkts struct {
+		Packets []struct {
+			ID   int64  `json:"id"`
+			Hash string `json:"hash"`
+		} `json:"packets"`
+	}
+	getJSON(t, ts.URL+"/api/packets?limit=1", 200, &pkts)
+	var nodes struct {
+		Nodes []struct {
+			PublicKey string `json:"public_key"`
+		} `json:"nodes"`
+	}
+	getJSON(t, ts.URL+"/api/nodes?limit=1&sortBy=packetCount", 200, &nodes)
+	var obs struct {
+		Observers []struct {
+			ID string `json:"id"`
+		} `json:"observers"`
+	}
+	getJSON(t, ts.URL+"/api/observers", 200, &obs)
+	var chans struct {
+		Channels []struct {
+			Hash string `json:"hash"`
+		} `json:"channels"`
+	}
+	getJSON(t, ts.URL+"/api/channels?includeEncrypted=true", 200, &chans)
+	if len(pkts.Packets) == 0 || len(nodes.Nodes) == 0 || len(obs.Observers) == 0 || len(chans.Channels) == 0 {
+		t.Fatalf("fixture lacks data: %d packets, %d nodes, %d observers, %d channels",
+			len(pkts.Packets), len(nodes.Nodes), len(obs.Observers), len(chans.Channels))
+	}
+	hash, pk := pkts.Packets[0].Hash, nodes.Nodes[0].PublicKey
+	key := map[string]string{"X-API-Key": "a-very-strong-key-0123"}
+
+	cases := []struct {
+		method, path, body string
+		status             int
+		msg                proto.Message
+		wrap               wrap
+	}{
+		{"GET", "/api/healthz", "", 200, &pb.Healthz{}, asIs},
+		{"GET", "/api/health", "", 200, &pb.Health{}, asIs},
+		{"GET", "/api/stats", "", 200, &pb.Stats{}, asIs},
+		{"GET", "/api/config/cache", "", 200, &structpb.Struct{}, asIs},
+		{"GET", "/api/config/client", "", 200, &pb.ConfigClient{}, asIs},
+		{"GET", "/api/config/regions", "", 200, &pb.ConfigRegionsMap{}, entries},
+		{"GET", "/api/config/theme", "", 200, &pb.ConfigTheme{}, asIs},
+		{"GET", "/api/config/map", "", 200, &pb.ConfigMap{}, asIs},
+		{"GET", "/api/config/geo-filter", "", 200, &pb.GeoFilter{}, asIs},
+		{"GET", "/api/config/areas", "", 200, &pb.AreaList{}, items},
+		{"GET", "/api/config/areas/polygons", "", 200, &pb.AreaList{}, items},
+		{"GET", "/api/packets", "", 200, &pb.PacketList{}, asIs},
+		{"GET", "/api/packets?limit=2000&expand=observations&since=2020-01-01T00:00:00Z", "", 200, &pb.PacketList{}, asIs},
+		{"GET", "/api/packets?type=5&limit=1000", "", 200, &pb.PacketList{}, asIs},
+		{"GET", "/api/packets?groupByHash=true&limit=100", "", 200, &pb.GroupedList{}, asIs},
+		{"GET", "/api/packets?nodes=" + pk, "", 200, &pb.PacketList{}, asIs},
+		{"GET", "/api/packets/timestamps?since=2020-01-01T00:00:00Z", "", 200, &pb.StringList{}, items},
+		{"GET", "/api/packets/" + hash, "", 200, &pb.PacketDetail{}, asIs},
+		{"GET", "/api/packets/" + strconv.FormatInt(pkts.Packets[0].ID, 10), "", 200, &pb.PacketDetail{}, asIs},
+		{"POST", "/api/packets/observations", `{"hashes":["` + hash + `","0000000000000000"]}`, 200, &pb.BatchObservations{}, batchResults},
+		{"POST", "/api/decode", `{"hex":"` + goldenTxtMsg + `"}`, 200, &pb.Decode{}, asIs},
+		{"POST", "/api/packets", `{"hex":"` + goldenTxtMsg + `"}`, 200, &pb.Inject{}, asIs},
+		{"GET", "/api/nodes?limit=2000", "", 200, &pb.NodeList{}, asIs},
+		{"GET", "/api/nodes/search?q=" + pk[:4], "", 200, &pb.NodeSearch{}, asIs},
+		{"GET", "/api/nodes/" + pk, "", 200, &pb.NodeDetail{}, asIs},
+		{"GET", "/api/nodes/" + pk + "/health", "", 200, &pb.NodeHealth{}, asIs},
+		{"GET", "/api/nodes/" + pk + "/paths", "", 200, &pb.NodePaths{}, asIs},
+		{"GET", "/api/nodes/" + pk + "/neighbors", "", 200, &pb.NodeNeighbors{}, asIs},
+		{"GET", "/api/resolve-hops?hops=" + pk[:2] + "," + pk[:4] + ",ZZ", "", 200, &pb.ResolvedHops{}, asIs},
+		{"GET", "/api/channels", "", 200, &pb.ChannelList{}, asIs},
+		{"GET", "/api/channels?includeEncrypted=true", "", 200, &pb.ChannelList{}, asIs},
+		{"GET", "/api/channels/" + url.PathEscape(chans.Channels[0].Hash) + "/messages?limit=200", "", 200, &pb.ChannelMessages{}, asIs},
+		{"GET", "/api/observers", "", 200, &pb.ObserverList{}, asIs},
+		{"GET", "/api/observers/" + obs.Observers[0].ID, "", 200, &pb.Observer{}, asIs},
+		{"GET", "/api/traces/" + hash, "", 200, &pb.Traces{}, asIs},
+		{"GET", "/api/iata-coords", "", 200, &pb.IataCoords{}, asIs},
+		// Errors share one shape.
+		{"GET", "/api/nope", "", 404, &pb.Error{}, asIs},
+		{"GET", "/api/packets?limit=x", "", 400, &pb.Error{}, asIs},
+		{"DELETE", "/api/packets", "", 405, &pb.Error{}, asIs},
+		{"GET", "/api/nodes/" + strings.Repeat("0", 64), "", 404, &pb.Error{}, asIs},
+	}
+	for _, c := range cases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			hdr := map[string]string{}
+			if c.method == "POST" && c.path == "/api/packets" {
+				hdr = key
+			}
+			code, _, body := fetch(t, c.method, ts.URL+c.path, c.body, hdr)
+			if code != c.status {
+				t.Fatalf("status %d, want %d: %s", code, c.status, trunc(body))
+			}
+			if err := strict.Unmarshal(adapt(t, body, c.wrap), c.msg); err != nil {
+				t.Fatalf("response does not match the contract %T: %v\nbody: %s", c.msg, err, trunc(body))
+			}
+		})
+	}
+}
+
+// TestContractRejectsUnknownFields proves the check has teeth: a key the
+// contract does not define fails.
+func TestContractRejectsUnknownFields(t *testing.T) {
+	if err := strict.Unmarshal([]byte(`{"packets":[],"total":0,"surprise":1}`), &pb.PacketList{}); err == nil {
+		t.Fatal("unknown top-level key accepted")
+	}
+	if err := strict.Unmarshal([]byte(`{"packets":[{"id":1,"newField":"x"}],"total":1}`), &pb.PacketList{}); err == nil {
+		t.Fatal("unknown nested key accepted")
+	}
+	if err := strict.Unmarshal([]byte(`{"total":1.5}`), &pb.PacketList{}); err == nil {
+		t.Fatal("a float where the contract says integer was accepted")
+	}
+}
+
+func writeStatsFile(t *testing.T, dir string) string {
+	t.Helper()
+	p := dir + "/ingestor-stats.json"
+	stats := `{"sampledAt":"2026-01-01T00:00:00Z","tx_inserted":5,"sources":[{"name":"local","connected":true}]}`
+	if err := os.WriteFile(p, []byte(stats), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

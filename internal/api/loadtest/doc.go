@@ -1,0 +1,12 @@
+// Package loadtest is the server's load benchmark (DESIGN.md §4): it fills a
+// database with the reference workload (meshsim through Mosquitto and the
+// real ingestor), starts the real server binary, and measures time to first
+// answer, time to full load, RSS, and latency per endpoint at 50 concurrent
+// requests. It runs only when asked:
+//
+//	CORESCOPE_LOAD=1 go test -run TestLoad -v -timeout 60m ./internal/api/loadtest/
+//
+// CORESCOPE_LOAD_DB=<path> keeps the generated database at path and reuses
+// it on the next run (generation takes minutes). CORESCOPE_LOAD_TX overrides
+// the number of transmissions (default meshsim.ReferenceTransmissions).
+package loadtest

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func spaFS() fstest.MapFS {
+	return fstest.MapFS{
+		"index.html":      {Data: []byte(`<html><head><link rel="stylesheet" href="style.css"><script src="js/boot.js"></script></head><body><script type="module" src="js/app.js"></script></body></html>`)},
+		"style.css":       {Data: []byte(`body{}`)},
+		"js/boot.js":      {Data: []byte(`1`)},
+		"js/app.js":       {Data: []byte(`import {x} from './lib.js';`)},
+		"js/lib.js":       {Data: []byte(`export const x = 1;`)},
+		"vendor/img.png":  {Data: []byte{0x89, 'P', 'N', 'G'}},
+		"vendor/README":   {Data: []byte(`readme`)},
+		"js/views/one.js": {Data: []byte(`export default 1;`)},
+	}
+}
+
+func TestEmbeddedSPAHasHashedAssetsAndImportMap(t *testing.T) {
+	_, ts := newServer(t, testConfig(nil), nil, func(o *Options) { o.Public = spaFS() })
+	code, hdr, idx := fetch(t, http.MethodGet, ts.URL+"/", "", nil)
+	if code != 200 || hdr.Get("Cache-Control") != "no-cache, no-store, must-revalidate" {
+		t.Fatalf("index: %d cache-control %q", code, hdr.Get("Cache-Control"))
+	}
+	ref := regexp.MustCompile(`src="(/js/app\.js\?v=[0-9a-f]{12})"`).FindSubmatch(idx)
+	if ref == nil || !bytes.Contains(idx, []byte(`href="/style.css?v=`)) {
+		t.Fatalf("index references not hashed: %s", idx)
+	}
+	m := regexp.MustCompile(`<script type="importmap">(.*?)</script>`).FindSubmatch(idx)
+	if m == nil {
+		t.Fatalf("no import map in %s", idx)
+	}
+	var im struct {
+		Imports map[string]string `json:"imports"`
+	}
+	if err := json.Unmarshal(m[1], &im); err != nil {
+		t.Fatalf("import map JSON: %v", err)
+	}
+	lib := im.Imports["/js/lib.js"]
+	if !strings.HasPrefix(lib, "/js/lib.js?v=") || im.Imports["/js/views/one.js"] == "" {
+		t.Fatalf("import map %v", im.Imports)
+	}
+	if bytes.Index(idx, m[0]) > bytes.Index(idx, []byte(`type="module"`)) {
+		t.Fatal("import map must come before the first module script")
+	}
+	// The hashed URL is immutable; the bare URL must revalidate.
+	_, hdr, body := fetch(t, http.MethodGet, ts.URL+lib, "", nil)
+	if hdr.Get("Cache-Control") != "public, max-age=31536000, immutable" || string(body) != "export const x = 1;" {
+		t.Fatalf("hashed asset: cache %q body %q", hdr.Get("Cache-Control"), body)
+	}
+	_, hdr, _ = fetch(t, http.MethodGet, ts.URL+"/js/lib.js?v=stale", "", nil)
+	if hdr.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("stale hash: cache %q, want no-cache", hdr.Get("Cache-Control"))
+	}
+	if !strings.Contains(hdr.Get("Content-Type"), "javascript") {
+		t.Fatalf("js content type %q", hdr.Get("Content-Type"))
+	}
+	// Client routes get the index; missing assets are a real 404.
+	if code, _, body := fetch(t, http.MethodGet, ts.URL+"/nodes/abc", "", nil); code != 200 || !bytes.Contains(body, []byte("importmap")) {
+		t.Fatalf("client route: %d", code)
+	}
+	if code, _, _ := fetch(t, http.MethodGet, ts.URL+"/js/missing.js", "", nil); code != 404 {
+		t.Fatalf("missing asset: %d, want 404", code)
+	}
+	if code, _, body := fetch(t, http.MethodGet, ts.URL+"/vendor/", "", nil); code != 200 || !bytes.Contains(body, []byte("importmap")) {
+		t.Fatalf("directory: %d (want the index, no listing)", code)
+	}
+}
+
+func TestNoFrontendServesAPIOnlyPage(t *testing.T) {
+	_, ts := newServer(t, testConfig(nil), nil, nil)
+	code, hdr, body := fetch(t, http.MethodGet, ts.URL+"/", "", nil)
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !bytes.Contains(body, []byte("API only")) {
+		t.Fatalf("api-only page: %d %s", code, body)
+	}
+}
+
+func TestRealPublicDirectoryIndexIsProcessed(t *testing.T) {
+	st, err := newStaticFiles(publicDirFS(t), false, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(st.index, []byte(`src="/js/app.js?v=`)) || !bytes.Contains(st.index, []byte(`<script type="importmap">`)) {
+		t.Fatalf("public/index.html not processed: %s", st.index)
+	}
+}
+
+func publicDirFS(t *testing.T) fs.FS {
+	t.Helper()
+	return os.DirFS("../../public")
+}
