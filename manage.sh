@@ -859,7 +859,10 @@ cmd_demo() {
 	have go || die "demo: Go 1.26 is required (https://go.dev/dl)"
 	port_busy "$http" && die "demo: port $http is in use; pick another with DEMO_HTTP_PORT=3001 ./manage.sh demo"
 	port_busy "$mqtt" && die "demo: port $mqtt is in use (a Mosquitto?); pick another with DEMO_MQTT_PORT=1884 ./manage.sh demo"
-	cmd_build
+	# CORESCOPE_SKIP_BUILD=1 runs the binaries already in CORESCOPE_BIN_DIR
+	# (the tests build them once with the same command).
+	if is_true "${CORESCOPE_SKIP_BUILD:-}"; then ensure_binaries; else cmd_build; fi
+	[ -x "$BIN_DIR/corescope-meshsim" ] || cmd_build
 	rm -rf "$DEMO_DATA"
 	mkdir -p "$DEMO_DATA"
 	cat >"$DEMO_DATA/config.json" <<JSON
@@ -938,7 +941,8 @@ Commands:
   mqtt-test [--seconds N] [--broker URL] [-u USER -P PASS]
               show whether observer data is flowing (MQTT messages, observers, new rows)
   demo        build and run a simulated live mesh on http://localhost:3000 (Ctrl+C stops it)
-              env: DEMO_HTTP_PORT DEMO_MQTT_PORT DEMO_DIR DEMO_RATE DEMO_HISTORY_HOURS
+              env: DEMO_HTTP_PORT DEMO_MQTT_PORT DEMO_DIR DEMO_RATE (msgs/s) DEMO_HISTORY_HOURS
+              DEMO_HISTORY_TRANSMISSIONS DEMO_SEED CORESCOPE_SKIP_BUILD=1 (use existing binaries)
   build       build bin/corescope-{server,ingestor,meshsim} (CGO_ENABLED=0; same as the image)
   test        install test dependencies (apt, npm) when missing and run every test
   help        show this help

@@ -9,6 +9,8 @@
 //	res, err := w.WriteBatch(ctx, db.Batch{Observers: …, Transmissions: …, Observations: …})
 //	w.Prune(ctx, db.Retention{PacketDays: cfg.Retention.PacketDays, …}, time.Now()) // periodic
 //	go w.RunCheckpointer(ctx, time.Minute)                             // WAL policy
+//	w.BuildNeighborEdges(ctx, 0, 0)                                    // every 60 s
+//	w.DeleteNodes(ctx, pubkeys)                                        // geo-prune requests
 //	w.Close()                                                          // TRUNCATE checkpoint
 //
 // Server (read-only):
@@ -17,6 +19,7 @@
 //	err = db.WaitForSchema(ctx, rdb, 2*time.Second, 60*time.Second, log)
 //	// errors.Is(err, db.ErrSchemaBehind): ingestor has not migrated yet
 //	// errors.Is(err, db.ErrSchemaNewer): refuse to start
+//	err = db.Backup(ctx, path, "/tmp/snapshot.db") // consistent copy (GET /api/backup)
 //
 // Time columns: every TEXT time we write is RFC 3339 UTC with second
 // precision (TimeFormat); observations.timestamp is INTEGER unix seconds.

@@ -350,32 +350,3 @@ func (w *Writer) RunCheckpointer(ctx context.Context, interval time.Duration) {
 		truncated = mode == "TRUNCATE" && err == nil && !r.Busy
 	}
 }
-
-// DeleteNodes deletes the given nodes (by public key, case-insensitive) from
-// nodes and inactive_nodes, for the server's geo-prune requests (STORAGE.md
-// §8). Packet history stays. It returns the number of rows deleted.
-func (w *Writer) DeleteNodes(ctx context.Context, pubkeys []string) (int64, error) {
-	var total int64
-	for start := 0; start < len(pubkeys); start += 1000 {
-		end := min(start+1000, len(pubkeys))
-		keys := make([]string, 0, end-start)
-		for _, k := range pubkeys[start:end] {
-			keys = append(keys, strings.ToLower(strings.TrimSpace(k)))
-		}
-		list, _ := json.Marshal(keys)
-		err := w.inTx(ctx, func(tx *sql.Tx) error {
-			for _, q := range []string{sqlDeleteNodes, sqlDeleteInactiveNodes} {
-				n, err := execCount(ctx, tx, q, string(list))
-				if err != nil {
-					return err
-				}
-				total += n
-			}
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("delete nodes: %w", err)
-		}
-	}
-	return total, nil
-}

@@ -187,3 +187,21 @@ func TestDeleteNodes(t *testing.T) {
 		t.Errorf("remaining nodes = %q, want bb", got)
 	}
 }
+
+func TestSetMultibyteNeverErasesWithUnknown(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t, nil)
+	if _, err := w.WriteBatch(ctx, Batch{Nodes: []NodeUpsert{{PublicKey: "aa", Seen: t0}, {PublicKey: "bb", Seen: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.SetMultibyte(ctx, []Multibyte{{PublicKey: "AA", Sup: 1, Evidence: "2-byte hops seen"}, {PublicKey: "bb", Sup: 0, Evidence: "x"}})
+	if err != nil || n != 1 {
+		t.Fatalf("SetMultibyte = %d %v, want 1 row", n, err)
+	}
+	if _, err := w.SetMultibyte(ctx, []Multibyte{{PublicKey: "aa", Sup: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryString(t, w.DB(), "SELECT group_concat(public_key||'='||multibyte_sup||'/'||COALESCE(multibyte_evidence,'-')) FROM (SELECT * FROM nodes ORDER BY public_key)"); got != "aa=1/2-byte hops seen,bb=0/-" {
+		t.Errorf("nodes = %s", got)
+	}
+}

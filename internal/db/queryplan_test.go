@@ -1,6 +1,7 @@
 package db
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,8 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{"prune: metrics", sqlPruneMetrics, nil},
 		{"prune: dropped", sqlPruneDropped, nil},
 		{"prune: neighbor edges", sqlPruneEdges, nil},
+		{"multibyte: nodes", fmt.Sprintf(sqlSetMultibyte, "nodes"), nil},
+		{"multibyte: inactive nodes", fmt.Sprintf(sqlSetMultibyte, "inactive_nodes"), nil},
 		{"edges: watermark", sqlEdgeWatermark, nil},
 		{"edges: scan", sqlEdgeScan, nil},
 		{"edges: upsert", sqlEdgeUpsert, nil},

@@ -99,7 +99,8 @@ func NewWriter(ctx context.Context, db *sql.DB, opts Options) (*Writer, error) {
 func (w *Writer) DB() *sql.DB { return w.db }
 
 // Close checkpoints the WAL (TRUNCATE, so a clean shutdown leaves a small
-// file) and closes the database.
+// file) and closes the database. Stop RunCheckpointer (cancel its ctx) and
+// wait for in-flight WriteBatch/Prune calls before closing.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

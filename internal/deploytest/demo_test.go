@@ -32,6 +32,7 @@ func TestDemoShowsLiveMeshInBrowser(t *testing.T) {
 	cmd := exec.Command("bash", filepath.Join(repoRoot, "manage.sh"), "demo")
 	cmd.Env = append(os.Environ(),
 		"CORESCOPE_BIN_DIR="+binDir,
+		"CORESCOPE_SKIP_BUILD=1", // TestMain built them with ./manage.sh build
 		fmt.Sprintf("DEMO_HTTP_PORT=%d", httpPort),
 		fmt.Sprintf("DEMO_MQTT_PORT=%d", mqttPort),
 		"DEMO_DIR="+demoDir,

@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -236,12 +237,17 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 		pubErr <- meshsim.Publish(ctx, s.mqttURL, live, 0)
 	}()
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	_, frame, err := conn.ReadMessage()
-	if err != nil {
-		t.Fatalf("no WebSocket message through Caddy within 30 s of publishing: %v", err)
-	}
-	if len(frame) == 0 {
-		t.Fatalf("empty WebSocket frame")
+	for {
+		_, frame, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("no packet over the WebSocket through Caddy within 30 s of publishing: %v", err)
+		}
+		var msg struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(frame, &msg) == nil && msg.Type == "packet" {
+			break
+		}
 	}
 	if err := <-pubErr; err != nil {
 		t.Fatalf("publish live traffic: %v", err)

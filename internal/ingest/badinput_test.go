@@ -38,17 +38,27 @@ func TestBadInputNeverStopsGoodMessages(t *testing.T) {
 		reason string
 		msg    func(i int) ingesttest.Message
 	}{
-		{"invalid_json", func(i int) ingesttest.Message { return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"0A00`)} }},
-		{"invalid_json", func(i int) ingesttest.Message { return ingesttest.Message{Topic: topic, Payload: []byte{0xff, 0xfe, byte(i)}} }},
+		{"invalid_json", func(i int) ingesttest.Message {
+			return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"0A00`)}
+		}},
+		{"invalid_json", func(i int) ingesttest.Message {
+			return ingesttest.Message{Topic: topic, Payload: []byte{0xff, 0xfe, byte(i)}}
+		}},
 		{"decode_error", func(i int) ingesttest.Message {
 			return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"ZZ` + fmt.Sprint(i) + `"}`)}
 		}},
-		{"decode_error", func(i int) ingesttest.Message { return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"0141AA"}`)} }}, // truncated path
-		{"decode_error", func(i int) ingesttest.Message { return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"11"}`)} }},     // one byte
+		{"decode_error", func(i int) ingesttest.Message {
+			return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"0141AA"}`)}
+		}}, // truncated path
+		{"decode_error", func(i int) ingesttest.Message {
+			return ingesttest.Message{Topic: topic, Payload: []byte(`{"raw":"11"}`)}
+		}}, // one byte
 		{"unknown_topic", func(i int) ingesttest.Message {
 			return ingesttest.Message{Topic: "meshcore/SEA/" + obs + "/debug", Payload: []byte(`{"log":"x"}`)}
 		}},
-		{"ignored_topic", func(i int) ingesttest.Message { return ingesttest.Message{Topic: "meshcore/status", Payload: []byte(`{}`)} }},
+		{"ignored_topic", func(i int) ingesttest.Message {
+			return ingesttest.Message{Topic: "meshcore/status", Payload: []byte(`{}`)}
+		}},
 	}
 	var msgs []ingesttest.Message
 	wantDrops := map[string]uint64{}

@@ -26,13 +26,13 @@ type vector struct {
 			Hops []string `json:"hops"`
 		} `json:"path"`
 		Decoded struct {
-			PubKey           string   `json:"pubKey"`
-			Name             string   `json:"name"`
-			SignatureValid   *bool    `json:"signatureValid"`
-			Error            string   `json:"error"`
-			Lat              *float64 `json:"lat"`
-			Lon              *float64 `json:"lon"`
-			Flags            *struct {
+			PubKey         string   `json:"pubKey"`
+			Name           string   `json:"name"`
+			SignatureValid *bool    `json:"signatureValid"`
+			Error          string   `json:"error"`
+			Lat            *float64 `json:"lat"`
+			Lon            *float64 `json:"lon"`
+			Flags          *struct {
 				Type int `json:"type"`
 			} `json:"flags"`
 			DecryptionStatus string `json:"decryptionStatus"`

@@ -201,12 +201,12 @@ func (st *statsJSON) field(sc *scanner, key []byte) error {
 // Both spellings of a key are separate fields: the uppercase spelling wins
 // when both are sent (§2.1).
 type wireJSON struct {
-	Raw, Direction, DirectionUp, Origin, Region, Timestamp, Status string
-	Radio, Model, FirmwareVer, Firmware, ClientVer, ClientVerCC, Text  string
-	SNR, SNRLower, RSSI, RSSILower, Score, ScoreUpper                  num
-	ChannelIdx, SenderTS                                               num
-	Stats                                                              statsJSON // nested "stats" object
-	Top                                                                statsJSON // the same keys at the top level
+	Raw, Direction, DirectionUp, Origin, Region, Timestamp, Status    string
+	Radio, Model, FirmwareVer, Firmware, ClientVer, ClientVerCC, Text string
+	SNR, SNRLower, RSSI, RSSILower, Score, ScoreUpper                 num
+	ChannelIdx, SenderTS                                              num
+	Stats                                                             statsJSON // nested "stats" object
+	Top                                                               statsJSON // the same keys at the top level
 }
 
 // parseWire reads the bridge JSON object in payload.

@@ -250,4 +250,3 @@ func (ing *Ingestor) watchLoop(ctx context.Context) {
 		}
 	}
 }
-

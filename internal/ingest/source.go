@@ -287,6 +287,7 @@ func (s *source) stats() SourceStats {
 		Messages:       s.messages.Load(),
 		Dropped:        s.dropped.Load(),
 		Errors:         s.errors.Load(),
+		Attempts:       s.attempts.Load(),
 		Reconnects:     s.reconnects.Load(),
 		Stalls:         s.stalls.Load(),
 	}

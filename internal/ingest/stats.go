@@ -61,11 +61,12 @@ type SourceStats struct {
 	LastConnect    string   `json:"lastConnectAt"`
 	LastDisconnect string   `json:"lastDisconnectAt"`
 	LastMessage    string   `json:"lastMessageAt"`
-	Messages       uint64   `json:"messages"`   // messages received from this source
-	Dropped        uint64   `json:"dropped"`    // of which dropped as bad/filtered input
-	Errors         uint64   `json:"errors"`     // connection errors + write errors
-	Reconnects     uint64   `json:"reconnects"` // reconnect attempts (incl. forced by the watchdog)
-	Stalls         uint64   `json:"stalls"`     // watchdog stall detections
+	Messages       uint64   `json:"messages"`        // messages received from this source
+	Dropped        uint64   `json:"dropped"`         // of which dropped as bad/filtered input
+	Errors         uint64   `json:"errors"`          // connection errors + write errors
+	Attempts       uint64   `json:"connectAttempts"` // dial attempts (initial + reconnects)
+	Reconnects     uint64   `json:"reconnects"`      // reconnects (incl. forced by the watchdog)
+	Stalls         uint64   `json:"stalls"`          // watchdog stall detections
 	LastError      string   `json:"lastError"`
 }
 

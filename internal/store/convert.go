@@ -35,7 +35,7 @@ func decodeHex(s string) (b []byte, upper bool) {
 	if err != nil {
 		return nil, false
 	}
-	return b, strings.ToUpper(s) == s && strings.ToLower(s) != s
+	return b, hexUpper(s)
 }
 
 func optInt8(v int64, valid bool) int8 {
@@ -65,7 +65,7 @@ func txFromRow(r db.TxRow, intern *interner) *Transmission {
 		PayloadType:    optInt8(r.PayloadType.Int64, r.PayloadType.Valid),
 		PayloadVersion: optInt8(r.PayloadVersion.Int64, r.PayloadVersion.Valid),
 		DecodedJSON:    r.DecodedJSON.String,
-		FromPubkey:     intern.get(strings.ToLower(r.FromPubkey.String)),
+		FromPubkey:     intern.getLower(r.FromPubkey.String),
 		ChannelHash:    intern.get(r.ChannelHash.String),
 		ScopeName:      OptString{intern.get(r.ScopeName.String), r.ScopeName.Valid},
 	}
@@ -96,8 +96,9 @@ func txFromRow(r db.TxRow, intern *interner) *Transmission {
 	return t
 }
 
-// obsFromRow builds an Observation of tx t.
-func obsFromRow(r db.ObsRow, t *Transmission, intern *interner, ns *nodeSet) *Observation {
+// obsFromRow builds an Observation of tx t. sc is reused between calls
+// (single goroutine).
+func obsFromRow(r db.ObsRow, t *Transmission, intern *interner, ns *nodeSet, sc *scratch) *Observation {
 	o := &Observation{
 		ID:          r.ID,
 		Tx:          t,
@@ -105,56 +106,139 @@ func obsFromRow(r db.ObsRow, t *Transmission, intern *interner, ns *nodeSet) *Ob
 		Direction:   intern.get(r.Direction.String),
 		SNR:         OptFloat{r.SNR.Float64, r.SNR.Valid},
 		RSSI:        OptFloat{r.RSSI.Float64, r.RSSI.Valid},
-		Score:       OptInt{r.Score.Int64, r.Score.Valid},
+		score:       int32(r.Score.Int64),
+		hasScore:    r.Score.Valid,
 		Timestamp:   r.Timestamp * 1000,
 		Path:        parsePath(r.PathJSON.String),
 	}
 	if r.RawHex.Valid && r.RawHex.String != "" {
-		raw, upper := decodeHex(r.RawHex.String)
-		if string(raw) != string(t.Raw) {
-			o.raw, o.rawUpper = raw, upper
-		}
+		o.setRaw(r.RawHex.String, sc)
+	} else {
+		o.rawSame = true // no per-observer raw stored: the transmission's
 	}
 	n := o.Path.Len()
-	if r.ResolvedPath.Valid && r.ResolvedPath.String != "" && r.ResolvedPath.String != "null" {
-		var rp []*string
-		if json.Unmarshal([]byte(r.ResolvedPath.String), &rp) == nil && len(rp) == n {
-			res := make([]string, n)
-			any := false
-			for i, pk := range rp {
-				if pk != nil && *pk != "" {
-					res[i] = intern.get(strings.ToLower(*pk))
-					any = true
-				}
-			}
-			if any {
-				o.Resolved = res
-			}
-		}
-	} else if n > 0 && ns != nil {
-		res := make([]string, n)
-		any := false
-		for i := 0; i < n; i++ {
-			if pk := ns.resolveHop(o.Path.Hop(i)); pk != "" {
-				res[i] = intern.get(pk)
-				any = true
-			}
-		}
-		if any {
+	if rp := r.ResolvedPath.String; r.ResolvedPath.Valid && rp != "" && rp != "null" {
+		if res, ok := parseResolved(rp, n, intern); ok {
 			o.Resolved = res
 		}
+	} else if n > 0 && ns != nil {
+		var res []string
+		for i := 0; i < n; i++ {
+			if pk := ns.resolveHop(o.Path.Hop(i)); pk != "" {
+				if res == nil {
+					res = make([]string, n)
+				}
+				res[i] = intern.get(pk)
+			}
+		}
+		o.Resolved = res
 	}
 	return o
 }
 
-// Byte costs used by the self-accounting (approximate struct + index entry sizes).
+// setRaw keeps the observer's raw hex only when it cannot be rebuilt from the
+// transmission's raw bytes and the observation's path.
+func (o *Observation) setRaw(h string, sc *scratch) {
+	if len(h)%2 != 0 {
+		return
+	}
+	if n := len(h) / 2; cap(sc.a) < n {
+		sc.a = make([]byte, n, 2*n)
+	} else {
+		sc.a = sc.a[:n]
+	}
+	if _, err := hex.Decode(sc.a, []byte(h)); err != nil {
+		return
+	}
+	upper := hexUpper(h)
+	if upper == o.Tx.rawUpper {
+		if string(sc.a) == string(o.Tx.Raw) {
+			o.rawSame = true
+			return
+		}
+		var ok bool
+		if sc.b, ok = rebuildRaw(o.Tx.Raw, o.Path, sc.b); ok && string(sc.b) == string(sc.a) {
+			return
+		}
+	}
+	o.raw, o.rawUpper = string(sc.a), upper
+}
+
+// scratch holds buffers reused by the single writer goroutine.
+type scratch struct{ a, b []byte }
+
+// hexUpper reports whether hex text is written with upper-case letters (text
+// without letters renders the same either way and counts as lower).
+func hexUpper(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c >= 'A' && c <= 'F':
+			return true
+		case c >= 'a' && c <= 'f':
+			return false
+		}
+	}
+	return false
+}
+
+// parseResolved parses a resolved_path JSON array of pubkeys or nulls with n
+// entries; ok is false on any other shape.
+func parseResolved(s string, n int, intern *interner) ([]string, bool) {
+	items, ok := splitJSONArray(s)
+	if !ok || len(items) != n {
+		return nil, false
+	}
+	var res []string
+	for i, it := range items {
+		if it == "null" || it == `""` {
+			continue
+		}
+		if len(it) < 2 || it[0] != '"' || it[len(it)-1] != '"' {
+			return nil, false
+		}
+		pk := it[1 : len(it)-1]
+		if res == nil {
+			res = make([]string, n)
+		}
+		res[i] = intern.getLower(pk)
+	}
+	return res, true
+}
+
+// splitJSONArray splits a flat JSON array of strings/null (no escapes) into
+// its raw items; ok is false for anything else.
+func splitJSONArray(s string) ([]string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	body := strings.TrimSpace(s[1 : len(s)-1])
+	if body == "" {
+		return []string{}, true
+	}
+	if strings.ContainsRune(body, '\\') {
+		return nil, false
+	}
+	parts := strings.Split(body, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts, true
+}
+
+// Byte costs used by the self-accounting: Go struct sizes (rounded to the
+// allocator's size classes) plus index entries.
 const (
-	txBaseBytes  = 320 // Transmission struct, state, index entries (hash map, lists)
-	obsBaseBytes = 160 // Observation struct, index entries (global, per observer)
+	txBaseBytes  = 400 // Transmission struct + state + byHash/list entries + interned strings
+	obsBaseBytes = 240 // Observation struct + index entries (global, per observer, per node)
 )
 
 func obsBytes(o *Observation) int64 {
-	return obsBaseBytes + int64(len(o.Path.Hops)+len(o.Path.JSON)+len(o.raw)+16*len(o.Resolved))
+	n := obsBaseBytes + len(o.Path.Hops) + len(o.raw) + 16*len(o.Resolved)
+	if o.Resolved != nil {
+		n += 24
+	}
+	return int64(n)
 }
 
 // parsePath turns path_json into compact hop bytes; non-uniform legacy values are
@@ -163,26 +247,43 @@ func parsePath(s string) Path {
 	if s == "" || s == "[]" || s == "null" {
 		return Path{}
 	}
-	hops, ok := parseLegacyPath(s)
-	if !ok || len(hops) == 0 {
-		return Path{JSON: s}
+	items, ok := splitJSONArray(s)
+	if !ok || len(items) == 0 {
+		return legacyPath(s)
 	}
-	size := len(hops[0]) / 2
-	if size == 0 || size > 255 {
-		return Path{JSON: s}
+	size := (len(items[0]) - 2) / 2
+	if size <= 0 || size > 255 {
+		return legacyPath(s)
 	}
-	buf := make([]byte, 0, size*len(hops))
-	for _, h := range hops {
-		if len(h) != size*2 {
-			return Path{JSON: s}
+	buf := make([]byte, 0, size*len(items))
+	for _, it := range items {
+		if len(it) != size*2+2 || it[0] != '"' || it[len(it)-1] != '"' {
+			return legacyPath(s)
 		}
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			return Path{JSON: s}
+		for j := 1; j < len(it)-1; j += 2 {
+			hi, ok1 := unhex(it[j])
+			lo, ok2 := unhex(it[j+1])
+			if !ok1 || !ok2 {
+				return legacyPath(s)
+			}
+			buf = append(buf, hi<<4|lo)
 		}
-		buf = append(buf, b...)
 	}
-	return Path{Hops: buf, HopSize: uint8(size)}
+	return Path{Hops: string(buf), HopSize: uint8(size)}
+}
+
+func legacyPath(s string) Path { return Path{legacy: &s} }
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // parseLegacyPath parses a path_json array of strings (upper-cased).
@@ -216,4 +317,15 @@ func (in *interner) get(s string) string {
 	}
 	in.m[s] = s
 	return s
+}
+
+// getLower is get of strings.ToLower(s), without converting when the
+// lower-case form is already interned.
+func (in *interner) getLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return in.get(strings.ToLower(s))
+		}
+	}
+	return in.get(s)
 }

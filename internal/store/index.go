@@ -13,7 +13,9 @@ type index struct {
 	byHash        map[string]*Transmission
 	byObserverObs map[int64][]*Observation  // observer idx → observations, ascending id
 	byObserverTx  map[int64][]*Transmission // observer idx → transmissions heard, ascending id
+	byRegion      map[string][]*Transmission // observer IATA → transmissions heard there
 	byNode        map[string][]*Transmission
+	byFrom        map[string][]*Transmission // advert originator pubkey → its adverts
 	byType        map[int8][]*Transmission
 	byChannel     map[string][]*Transmission
 
@@ -29,7 +31,9 @@ func newIndex() index {
 		byHash:          make(map[string]*Transmission),
 		byObserverObs:   make(map[int64][]*Observation),
 		byObserverTx:    make(map[int64][]*Transmission),
+		byRegion:        make(map[string][]*Transmission),
 		byNode:          make(map[string][]*Transmission),
+		byFrom:          make(map[string][]*Transmission),
 		byType:          make(map[int8][]*Transmission),
 		byChannel:       make(map[string][]*Transmission),
 		minutes:         &minuteRing{},

@@ -157,6 +157,7 @@ func (s *Store) evictOldest(k int) {
 		return out
 	}
 	byNode, byChannel := trimMap(ix.byNode), trimMap(ix.byChannel)
+	byRegion, byFrom := trimMap(ix.byRegion), trimMap(ix.byFrom)
 	byType := make(map[int8][]*Transmission, len(ix.byType))
 	for key, l := range ix.byType {
 		if r := trimTx(l); len(r) > 0 {
@@ -173,6 +174,7 @@ func (s *Store) evictOldest(k int) {
 	ix.txs, ix.obs = txs, obs
 	ix.byObserverObs, ix.byObserverTx = byObserverObs, byObserverTx
 	ix.byNode, ix.byChannel, ix.byType = byNode, byChannel, byType
+	ix.byRegion, ix.byFrom = byRegion, byFrom
 	for _, t := range gone {
 		if ix.byHash[t.Hash] == t {
 			delete(ix.byHash, t.Hash)

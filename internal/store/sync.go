@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -24,6 +25,7 @@ type syncState struct {
 	chunk           int
 	lastFullReload  time.Time
 	intern          interner
+	scratch         scratch
 }
 
 // tick picks up everything committed since the last tick, then evicts.
@@ -104,7 +106,7 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 			// background load yet (which reads all of a transmission's observations).
 			continue
 		}
-		obs = append(obs, obsFromRow(r, t, &st.intern, ns))
+		obs = append(obs, obsFromRow(r, t, &st.intern, ns, &st.scratch))
 	}
 	ch := s.buildChanges(newTxs, obs)
 	s.mu.Lock()
@@ -118,8 +120,11 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 		if t.ChannelHash != "" {
 			ix.byChannel[t.ChannelHash] = append(ix.byChannel[t.ChannelHash], t)
 		}
+		if t.FromPubkey != "" {
+			ix.byFrom[t.FromPubkey] = append(ix.byFrom[t.FromPubkey], t)
+		}
 	}
-	s.applyChangesLocked(ch)
+	s.applyChangesLocked(ch, s.observers.Load())
 	s.mu.Unlock()
 	s.prog.loadedObs.Add(0)
 	s.publish(ch.added)
@@ -228,7 +233,7 @@ func newState(t *Transmission, obs []*Observation, observers int) *txState {
 
 // applyChangesLocked adds observation/observer/node index entries. Caller holds
 // s.mu for writing; everything here is appends or small copy-inserts.
-func (s *Store) applyChangesLocked(ch changes) {
+func (s *Store) applyChangesLocked(ch changes, os *observerSet) {
 	ix := &s.idx
 	if n := len(ix.obs); n == 0 || len(ch.added) == 0 || ix.obs[n-1].ID < ch.added[0].ID {
 		ix.obs = append(ix.obs, ch.added...)
@@ -247,6 +252,9 @@ func (s *Store) applyChangesLocked(ch changes) {
 	}
 	for _, p := range ch.observerTx {
 		ix.byObserverTx[p.idx] = insertTx(ix.byObserverTx[p.idx], p.tx)
+		if o := os.byIdx[p.idx]; o != nil && o.IATA != "" {
+			ix.byRegion[o.IATA] = insertTx(ix.byRegion[o.IATA], p.tx)
+		}
 	}
 	for _, p := range ch.nodeTx {
 		ix.byNode[p.pk] = insertTx(ix.byNode[p.pk], p.tx)
@@ -262,6 +270,9 @@ func (s *Store) loadChunk(ctx context.Context) error {
 		st.chunk = s.cfg.LoadChunk
 	}
 	done := func() {
+		// The load leaves a lot of garbage (row buffers, strings): return it to
+		// the OS now rather than running at the load's peak RSS.
+		debug.FreeOSMemory()
 		s.prog.doneAt.Store(s.cfg.Now().UnixMilli())
 		s.prog.phase.Store(PhaseReady)
 		p := s.Progress()
@@ -309,7 +320,7 @@ func (s *Store) loadChunk(ctx context.Context) error {
 	var obs []*Observation
 	for _, r := range obsRows {
 		if t := byID[r.TransmissionID]; t != nil {
-			obs = append(obs, obsFromRow(r, t, &st.intern, ns))
+			obs = append(obs, obsFromRow(r, t, &st.intern, ns, &st.scratch))
 		}
 	}
 	ch := s.buildChanges(chunk, obs)
@@ -337,7 +348,11 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	txs := mergeTx(chunk, ix.txs)
 	byType := map[int8][]*Transmission{}
 	byChannel := map[string][]*Transmission{}
+	byFrom := map[string][]*Transmission{}
 	for _, t := range chunk {
+		if t.FromPubkey != "" {
+			byFrom[t.FromPubkey] = append(byFrom[t.FromPubkey], t)
+		}
 		if t.PayloadType >= 0 {
 			byType[t.PayloadType] = append(byType[t.PayloadType], t)
 		}
@@ -351,6 +366,9 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	for k, l := range byChannel {
 		byChannel[k] = mergeTx(l, ix.byChannel[k])
 	}
+	for k, l := range byFrom {
+		byFrom[k] = mergeTx(l, ix.byFrom[k])
+	}
 	obs := mergeObs(ch.added, ix.obs)
 	obsByObserver := map[int64][]*Observation{}
 	for _, o := range ch.added {
@@ -359,9 +377,19 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	for k, l := range obsByObserver {
 		obsByObserver[k] = mergeObs(l, ix.byObserverObs[k])
 	}
+	os := s.observers.Load()
 	txByObserver := map[int64][]*Transmission{}
+	txByRegion := map[string][]*Transmission{}
 	for _, p := range ch.observerTx {
 		txByObserver[p.idx] = append(txByObserver[p.idx], p.tx)
+		if o := os.byIdx[p.idx]; o != nil && o.IATA != "" {
+			txByRegion[o.IATA] = append(txByRegion[o.IATA], p.tx)
+		}
+	}
+	for k, l := range txByRegion {
+		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
+		l = slices.CompactFunc(l, func(a, b *Transmission) bool { return a == b })
+		txByRegion[k] = mergeTx(l, ix.byRegion[k])
 	}
 	for k, l := range txByObserver {
 		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
@@ -387,6 +415,12 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	}
 	for k, l := range byChannel {
 		ix.byChannel[k] = l
+	}
+	for k, l := range byFrom {
+		ix.byFrom[k] = l
+	}
+	for k, l := range txByRegion {
+		ix.byRegion[k] = l
 	}
 	for k, l := range obsByObserver {
 		ix.byObserverObs[k] = l

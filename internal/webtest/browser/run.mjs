@@ -152,6 +152,23 @@ await check('packet detail pane shows the byte table', async () => {
   assert(/#\/packets\/[0-9a-f]{16}/.test(page.url()), `URL not updated: ${page.url()}`);
 });
 
+await check('group rows expand to their observations; ungrouped shows every observation', async () => {
+  await page.goto(`${BASE}/#/packets?timeWindow=0`);
+  await settle(page);
+  const btn = await page.$('.vt tbody tr[data-hash] button.expand');
+  assert(btn, 'no expandable group');
+  const hash = await btn.evaluate((b) => b.closest('tr').dataset.hash);
+  const det = await api(`/packets/${hash}`);
+  await btn.click();
+  await page.waitForFunction((h) => document.querySelectorAll(`.vt tbody tr.child[data-hash="${h}"]`).length > 0, hash, { timeout: 10000 });
+  const kids = await page.$$eval(`.vt tbody tr.child[data-hash="${hash}"]`, (r) => r.length);
+  assert(kids === det.observations.length, `${kids} child rows, API has ${det.observations.length} observations`);
+  await page.click('button:has-text("Group by Hash")');
+  await page.waitForFunction((n) => +document.querySelector('#packet-count').dataset.count > n, +(await page.getAttribute('#packet-count', 'data-count')), { timeout: 10000 });
+  assert(page.url().includes('group=0'), `URL ${page.url()}`);
+  await page.click('button:has-text("Group by Hash")');
+});
+
 // ---- live updates ----
 await check('a packet published now appears live on the packets page', async () => {
   await page.goto(`${BASE}/#/packets?timeWindow=0`);

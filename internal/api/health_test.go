@@ -1,0 +1,78 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestHealthReportsIngestorStatusFile(t *testing.T) {
+	dir := t.TempDir()
+	statsPath := filepath.Join(dir, "ingestor-stats.json")
+	_, ts := newServer(t, testConfig(nil), nil, func(o *Options) { o.IngestorStatsPath = statsPath })
+	type health struct {
+		Ingestor struct {
+			Available bool            `json:"available"`
+			Error     string          `json:"error"`
+			Stats     json.RawMessage `json:"stats"`
+		} `json:"ingestor"`
+		PacketStore struct {
+			LoadPhase string `json:"loadPhase"`
+		} `json:"packetStore"`
+		Memory struct {
+			RSS int `json:"rss"`
+		} `json:"memory"`
+	}
+	var h health
+	getJSON(t, ts.URL+"/api/health", 200, &h)
+	if h.Ingestor.Available || h.Ingestor.Error == "" {
+		t.Fatalf("missing stats file reported as %+v", h.Ingestor)
+	}
+	if h.Memory.RSS <= 0 {
+		t.Fatalf("rss %d MB, want the real resident set", h.Memory.RSS)
+	}
+	if err := os.WriteFile(statsPath, []byte(`{"sources":[{"name":"local","connected":true}],"tx_inserted":42}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, ts.URL+"/api/health", 200, &h)
+	var stats struct {
+		TxInserted int `json:"tx_inserted"`
+		Sources    []struct {
+			Connected bool `json:"connected"`
+		} `json:"sources"`
+	}
+	if !h.Ingestor.Available || json.Unmarshal(h.Ingestor.Stats, &stats) != nil || stats.TxInserted != 42 || !stats.Sources[0].Connected {
+		t.Fatalf("fresh stats file: %+v", h.Ingestor)
+	}
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(statsPath, old, old); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, ts.URL+"/api/health", 200, &h)
+	if h.Ingestor.Available {
+		t.Fatal("a minute-old stats file is reported as available")
+	}
+	if err := os.WriteFile(statsPath, []byte(`garbage`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, ts.URL+"/api/health", 200, &h)
+	if h.Ingestor.Available || h.Ingestor.Error == "" {
+		t.Fatalf("malformed stats file: %+v", h.Ingestor)
+	}
+}
+
+func TestStatusHeaderFollowsStoreReadiness(t *testing.T) {
+	s, ts := newServer(t, testConfig(nil), nil, nil)
+	_, hdr, _ := fetch(t, http.MethodGet, ts.URL+"/api/config/map", "", nil)
+	if hdr.Get("X-CoreScope-Status") != "loading" {
+		t.Fatalf("before store: %q", hdr.Get("X-CoreScope-Status"))
+	}
+	s.SetStore(runStore(t, fixtureDB(t), nil))
+	_, hdr, _ = fetch(t, http.MethodGet, ts.URL+"/api/config/map", "", nil)
+	if hdr.Get("X-CoreScope-Status") != "ready" {
+		t.Fatalf("after load: %q", hdr.Get("X-CoreScope-Status"))
+	}
+}
