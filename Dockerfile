@@ -19,6 +19,7 @@ RUN go mod download
 COPY . .
 ARG APP_VERSION=unknown
 ARG GIT_COMMIT=unknown
+ARG BUILD_TIME=unknown
 RUN CORESCOPE_BIN_DIR=/out ./manage.sh build \
 	&& printf '%s\n' "$GIT_COMMIT" > /out/.git-commit
 
@@ -27,7 +28,7 @@ FROM alpine:${ALPINE_VERSION}
 # `manage.sh backup` inside the container; tzdata for the timestamps config.
 RUN apk add --no-cache mosquitto mosquitto-clients caddy supervisor bash sqlite tzdata ca-certificates wget \
 	&& apk add --no-cache --virtual .setcap libcap-setcap \
-	&& addgroup -S corescope && adduser -S -G corescope -h /app -s /sbin/nologin corescope
+	&& addgroup -S corescope && adduser -S -H -G corescope -h /app -s /sbin/nologin corescope
 
 WORKDIR /app
 COPY --from=build /out/ /app/
@@ -36,7 +37,7 @@ COPY docker/Caddyfile /etc/caddy/Caddyfile
 COPY config.example.json* channel-rainbow.json* /app/
 # The programs run as "corescope"; these two may need ports 80/443 (Caddy,
 # or the server itself when DISABLE_CADDY=true).
-RUN setcap cap_net_bind_service=+ep /usr/sbin/caddy \
+RUN setcap cap_net_bind_service=+ep "$(command -v caddy)" \
 	&& setcap cap_net_bind_service=+ep /app/corescope-server \
 	&& apk del .setcap \
 	&& ln -s /app/corescope-ingestor /app/corescope-server /app/corescope-meshsim /usr/local/bin/ \

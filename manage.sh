@@ -87,8 +87,8 @@ http_get() {
 # json_field JSON KEY: the first scalar value of KEY (numbers, booleans,
 # strings); enough for our flat API answers without requiring jq.
 json_field() {
-	printf '%s' "$1" | grep -o "\"$2\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[-0-9.eE+]*\|true\|false\|null\)" |
-		head -n 1 | sed -e 's/^[^:]*:[[:space:]]*//' -e 's/^"//' -e 's/"$//'
+	{ printf '%s' "$1" | grep -o "\"$2\"[[:space:]]*:[[:space:]]*\(\"[^\"]*\"\|[-0-9.eE+]*\|true\|false\|null\)" || true; } |
+		awk 'NR == 1' | sed -e 's/^[^:]*:[[:space:]]*//' -e 's/^"//' -e 's/"$//'
 }
 
 confirm() {
@@ -134,7 +134,14 @@ cmd_build() {
 	local tmp name
 	tmp="$(mktemp -d "$BIN_DIR/.build.XXXXXX")"
 	info "building corescope-server, corescope-ingestor, corescope-meshsim into $BIN_DIR"
-	if ! CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${CORESCOPE_LDFLAGS:-}" -o "$tmp/" ./cmd/server ./cmd/ingestor ./cmd/meshsim; then
+	# Version stamps: build args in the Dockerfile, else git (when present).
+	local version="${APP_VERSION:-}" commit="${GIT_COMMIT:-}" built="${BUILD_TIME:-}"
+	[ -n "$version" ] || version="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
+	[ -n "$commit" ] || commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	[ -n "$built" ] || built="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	if ! CGO_ENABLED=0 go build -trimpath \
+		-ldflags "-s -w -X main.version=$version -X main.commit=$commit -X main.buildTime=$built ${CORESCOPE_LDFLAGS:-}" \
+		-o "$tmp/" ./cmd/server ./cmd/ingestor ./cmd/meshsim; then
 		rm -rf "$tmp"
 		die "go build failed (see above)"
 	fi
@@ -165,8 +172,10 @@ native_pid() {
 	[ -n "$pid" ] || return 1
 	kill -0 "$pid" 2>/dev/null || return 1
 	# A recycled pid must not be mistaken for ours (and never be killed).
-	if [ -r "/proc/$pid/cmdline" ] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "corescope-$svc"; then
-		return 1
+	if [ -r "/proc/$pid/cmdline" ]; then
+		local cmdline
+		cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+		[[ "$cmdline" == *"corescope-$svc"* ]] || return 1
 	fi
 	printf '%s' "$pid"
 }
@@ -253,11 +262,12 @@ docker_create() {
 # test: install what the tests need (when missing), then run every test.
 # .ci/run calls exactly this.
 # ---------------------------------------------------------------------------
-TEST_APT_PACKAGES=(mosquitto chromium caddy supervisor shellcheck sqlite3 protobuf-compiler)
+TEST_APT_PACKAGES=(mosquitto mosquitto-clients chromium caddy supervisor shellcheck sqlite3 protobuf-compiler)
 
 test_deps() {
 	local missing=()
 	command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+	command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 	command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 	command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 	command -v supervisord >/dev/null 2>&1 || missing+=(supervisor)
@@ -580,18 +590,34 @@ cmd_mqtt_test() {
 	local before after out="" sub=()
 	before="$(json_field "$(HTTP_TIMEOUT=3 http_get "$(base_url)/api/stats" 2>/dev/null || true)" totalObservations)"
 	if [ -z "$broker" ] && [ -f "$DATA_DIR/config.json" ]; then
-		broker="$(grep -o '"broker"[[:space:]]*:[[:space:]]*"[^"]*"' "$DATA_DIR/config.json" | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')"
+		local cfg embedded
+		cfg="$(cat "$DATA_DIR/config.json")"
+		broker="$(json_field "$cfg" broker || true)"
+		embedded="$(json_field "$cfg" embeddedBroker || true)"
+		# The ingestor's embedded broker when no source is configured.
+		[ -n "$broker" ] || [ -z "$embedded" ] || broker="mqtt://${embedded/#0.0.0.0:/127.0.0.1:}"
 	fi
-	if [ "$(mode)" = docker ] && [ -z "$broker" ] && docker_running; then
-		sub=(docker exec "$CONTAINER" mosquitto_sub -h 127.0.0.1 -p 1883)
-	elif have mosquitto_sub; then
-		[ -n "$broker" ] || broker="mqtt://127.0.0.1:${CORESCOPE_MQTT_PORT:-1883}"
-		local hostport="${broker#*://}"
-		hostport="${hostport%%/*}"
-		hostport="${hostport##*@}"
-		sub=(mosquitto_sub -h "${hostport%%:*}" -p "$([ "${hostport##*:}" != "$hostport" ] && echo "${hostport##*:}" || echo 1883)")
-		case "$broker" in mqtts://* | ssl://* | wss://* | ws://*) sub=() && warn "mosquitto_sub check skipped for $broker (TLS/WebSocket); watching the API counters only" ;; esac
-	fi
+	[ -n "$broker" ] || broker="mqtt://127.0.0.1:1883"
+	local hostport host port
+	hostport="${broker#*://}"
+	hostport="${hostport%%/*}"
+	hostport="${hostport##*@}"
+	host="${hostport%%:*}"
+	port=1883
+	[ "${hostport##*:}" = "$hostport" ] || port="${hostport##*:}"
+	case "$broker" in
+		mqtts://* | ssl://* | wss://* | ws://*)
+			warn "mosquitto_sub check skipped for $broker (TLS/WebSocket); watching the ingestor only"
+			;;
+		*)
+			if [ "$(mode)" = docker ] && docker_running && { [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ]; }; then
+				# A local broker address in config.json means the container's own Mosquitto.
+				sub=(docker exec "$CONTAINER" mosquitto_sub -h 127.0.0.1 -p "$port")
+			elif have mosquitto_sub; then
+				sub=(mosquitto_sub -h "$host" -p "$port")
+			fi
+			;;
+	esac
 	if [ ${#sub[@]} -gt 0 ]; then
 		[ -z "$user" ] || sub+=(-u "$user" -P "$pass")
 		info "listening on ${broker:-the internal broker} for meshcore/# (${secs} s)"
@@ -602,7 +628,8 @@ cmd_mqtt_test() {
 		observers="$(printf '%s' "$out" | awk -F'[/ ]' '/^meshcore\/[^\/]+\/[^\/]+\//{print $3}' | sort -u | grep -c . || true)"
 		if [ "$n" -gt 0 ]; then
 			info "observer data is flowing: $n messages ($packets packets) from $observers observers in $secs s"
-			printf '%s\n' "$out" | head -n 1 | cut -c1-200
+			local firstline="${out%%$'\n'*}"
+			printf '    e.g. %s\n' "${firstline:0:200}"
 		else
 			warn "no MQTT message in $secs s: no observer is publishing to this broker, or the login/topic is wrong"
 		fi
@@ -955,6 +982,7 @@ USAGE
 main() {
 	local cmd="${1:-help}"
 	shift || true
+	case "${1:-}" in -h | --help) cmd="help" ;; esac
 	case "$cmd" in
 		setup) cmd_setup "$@" ;;
 		start) cmd_start "$@" ;;

@@ -234,10 +234,12 @@ main() {
 	if [ "$(id -u)" = 0 ] && [ "$CORESCOPE_USER" != root ]; then
 		# A bind-mounted volume keeps the host's owners; hand what the
 		# programs write to their user (only entries that need it).
+		local owner
+		owner="$CORESCOPE_USER:$(id -gn "$CORESCOPE_USER")"
 		find "$CORESCOPE_DATA" "$CORESCOPE_RUN" -xdev ! -user "$CORESCOPE_USER" \
-			-exec chown "$CORESCOPE_USER:" {} + 2>/dev/null || true
+			-exec chown "$owner" {} + 2>/dev/null || true
 		if [ -d "$XDG_DATA_HOME" ]; then
-			chown "$CORESCOPE_USER:" "$XDG_DATA_HOME" 2>/dev/null || true
+			find "$XDG_DATA_HOME" -xdev ! -user "$CORESCOPE_USER" -exec chown "$owner" {} + 2>/dev/null || true
 		fi
 	fi
 

@@ -4,8 +4,10 @@
 # which program wrote what.
 #
 # COMMAND replaces this shell (exec), so supervisord's signals reach it
-# directly and its exit status is supervisord's to see; the awk filter ends
-# when COMMAND closes its output.
+# directly and its exit status is supervisord's to see; the filter ends when
+# COMMAND closes its output. The filter is a bash read loop on purpose: it
+# handles each line as it arrives, where awk (mawk) and sed read pipes in
+# blocks and would hold a quiet program's log lines back for minutes.
 set -euo pipefail
 if [ $# -lt 2 ]; then
 	echo "usage: logprefix.sh NAME COMMAND [ARGS...]" >&2
@@ -13,5 +15,11 @@ if [ $# -lt 2 ]; then
 fi
 name="$1"
 shift
-exec > >(exec awk -v p="$name | " '{ print p $0; fflush() }') 2>&1
+prefix() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s | %s\n' "$name" "$line"
+	done
+}
+exec > >(prefix) 2>&1
 exec "$@"

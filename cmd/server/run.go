@@ -160,6 +160,13 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 		addr = ":" + strconv.Itoa(port)
 	}
 	statsPath := ingestorStatsPath(cfg, getenv)
+	// A soft heap limit 1.5× the store budget keeps the GC ahead of request
+	// garbage on small machines (OPERATIONS.md §2); GOMEMLIMIT wins.
+	if getenv("GOMEMLIMIT") == "" && cfg.PacketStore.MaxMemoryMB > 0 {
+		limit := int64(cfg.PacketStore.MaxMemoryMB) * 3 / 2 << 20
+		debug.SetMemoryLimit(limit)
+		log.Info("soft memory limit set", "limit_mb", limit>>20)
+	}
 
 	var pubFS fs.FS = public.FS
 	fromDisk := false

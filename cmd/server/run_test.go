@@ -199,3 +199,37 @@ func TestConfigPortAndFlagPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestServerWaitsWhileSchemaIsBehind(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
+	raw, err := db.Open(context.Background(), dbPath) // file exists, nothing migrated
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	a, cancel, logs := startApp(t, "-db", dbPath, "-poll-ms", "50")
+	defer cancel()
+	base := "http://" + a.Addr()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, body := get(t, base+"/api/healthz")
+		if code == http.StatusServiceUnavailable && strings.Contains(string(body), "schema") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthz never reported the schema wait: %d %s", code, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := db.Migrate(context.Background(), raw, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, base, logs)
+	if !strings.Contains(logs.String(), "waiting for the ingestor to migrate") {
+		t.Fatalf("the wait was not logged:\n%s", logs.String())
+	}
+	cancel()
+	if err := a.wait(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -31,7 +31,7 @@ type decodeResponse struct {
 
 // decodeHex parses the body and decodes the packet, mapping every failure
 // to a 400 with the decoder's message.
-func decodeHex(r *http.Request) (decodeRequest, *meshcore.Packet, error) {
+func decodeHex(r *http.Request, keys meshcore.KeyStore) (decodeRequest, *meshcore.Packet, error) {
 	var req decodeRequest
 	if err := decodeBody(r, maxJSONBodyBytes, &req); err != nil {
 		return req, nil, err
@@ -39,7 +39,7 @@ func decodeHex(r *http.Request) (decodeRequest, *meshcore.Packet, error) {
 	if strings.TrimSpace(req.Hex) == "" {
 		return req, nil, badRequest("hex is required")
 	}
-	p, err := meshcore.DecodeHex(req.Hex, meshcore.Options{})
+	p, err := meshcore.DecodeHex(req.Hex, meshcore.Options{Keys: keys})
 	if err != nil {
 		return req, nil, badRequest("%s", err.Error())
 	}
@@ -48,7 +48,7 @@ func decodeHex(r *http.Request) (decodeRequest, *meshcore.Packet, error) {
 
 // decode serves POST /api/decode (public).
 func (s *Server) decode(w http.ResponseWriter, r *http.Request) {
-	_, p, err := decodeHex(r)
+	_, p, err := decodeHex(r, s.keys)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -85,7 +85,7 @@ type manualMessage struct {
 // injectPacket serves POST /api/packets (API key): decode, then publish on
 // meshcore/<region|MANUAL>/<observer|manual>/packets for the ingestor.
 func (s *Server) injectPacket(w http.ResponseWriter, r *http.Request) {
-	req, p, err := decodeHex(r)
+	req, p, err := decodeHex(r, s.keys)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

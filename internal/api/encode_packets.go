@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/corescope/corescope/internal/store"
 )
@@ -28,6 +29,76 @@ func appendInt8OrNull(b []byte, v int8) []byte {
 		return append(b, "null"...)
 	}
 	return strconv.AppendInt(b, int64(v), 10)
+}
+
+const hexUpper = "0123456789ABCDEF"
+
+// uniform reports whether p is held as raw hop bytes (every path our
+// ingestor writes); legacy paths kept verbatim go through the store's
+// renderers.
+func uniform(p store.Path) bool {
+	return p.HopSize > 0 && len(p.Hops)%int(p.HopSize) == 0 && p.Len() == len(p.Hops)/int(p.HopSize)
+}
+
+// appendPathJSON appends path_json as a JSON string (`"[\"AB\",\"CD\"]"`)
+// straight from the hop bytes; legacy non-uniform paths are appended as
+// stored.
+func appendPathJSON(b []byte, p store.Path) []byte {
+	if !uniform(p) {
+		return appendString(b, p.PathJSON())
+	}
+	n := int(p.HopSize)
+	b = append(b, `"[`...)
+	for i := 0; i+n <= len(p.Hops); i += n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\\', '"')
+		for j := i; j < i+n; j++ {
+			c := p.Hops[j]
+			b = append(b, hexUpper[c>>4], hexUpper[c&0xF])
+		}
+		b = append(b, '\\', '"')
+	}
+	return append(b, `]"`...)
+}
+
+// appendHops appends the hops as a JSON array of strings (_parsedPath).
+func appendHops(b []byte, p store.Path) []byte {
+	if !uniform(p) {
+		b = append(b, '[')
+		for i, h := range p.Strings() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, h)
+		}
+		return append(b, ']')
+	}
+	n := int(p.HopSize)
+	b = append(b, '[')
+	for i := 0; i+n <= len(p.Hops); i += n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := i; j < i+n; j++ {
+			c := p.Hops[j]
+			b = append(b, hexUpper[c>>4], hexUpper[c&0xF])
+		}
+		b = append(b, '"')
+	}
+	return append(b, ']')
+}
+
+// appendTimeMs appends unix ms as store.FormatTime renders it, quoted
+// ("" for 0).
+func appendTimeMs(b []byte, ms int64) []byte {
+	b = append(b, '"')
+	if ms != 0 {
+		b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	}
+	return append(b, '"')
 }
 
 // appendResolved appends `,"resolved_path":[…]` ("" hops → null); nothing
@@ -62,14 +133,14 @@ func appendObs(b []byte, v store.ObsView) []byte {
 	b = append(b, `,"rssi":`...)
 	b = appendOptFloat(b, o.RSSI)
 	b = append(b, `,"path_json":`...)
-	b = appendString(b, o.Path.PathJSON())
+	b = appendPathJSON(b, o.Path)
 	b = appendResolved(b, o.Resolved)
 	if o.Direction != "" {
 		b = append(b, `,"direction":`...)
 		b = appendString(b, o.Direction)
 	}
 	b = append(b, `,"timestamp":`...)
-	b = appendString(b, store.FormatTime(o.Timestamp))
+	b = appendTimeMs(b, o.Timestamp)
 	return append(b, '}')
 }
 
@@ -82,11 +153,10 @@ func appendPacket(b []byte, p store.Packet) []byte {
 	b = appendStringOrNull(b, t.RawHex())
 	b = append(b, `,"hash":`...)
 	b = appendString(b, t.Hash)
-	fs := store.FormatTime(t.FirstSeen)
 	b = append(b, `,"first_seen":`...)
-	b = appendString(b, fs)
+	b = appendTimeMs(b, t.FirstSeen)
 	b = append(b, `,"timestamp":`...)
-	b = appendString(b, fs)
+	b = appendTimeMs(b, t.FirstSeen)
 	b = append(b, `,"route_type":`...)
 	b = appendInt8OrNull(b, t.RouteType)
 	b = append(b, `,"payload_type":`...)
@@ -108,19 +178,12 @@ func appendPacket(b []byte, p store.Packet) []byte {
 		b = append(b, `,"rssi":`...)
 		b = appendOptFloat(b, o.RSSI)
 		b = append(b, `,"path_json":`...)
-		b = appendString(b, o.Path.PathJSON())
+		b = appendPathJSON(b, o.Path)
 		b = append(b, `,"direction":`...)
 		b = appendStringOrNull(b, o.Direction)
 		b = append(b, `,"_parsedPath":`...)
 		if o.Path.Len() > 0 {
-			b = append(b, '[')
-			for i, h := range o.Path.Strings() {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, h)
-			}
-			b = append(b, ']')
+			b = appendHops(b, o.Path)
 		} else {
 			b = append(b, "null"...)
 		}

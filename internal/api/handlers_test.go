@@ -377,3 +377,19 @@ func TestThemeMergesConfigAndThemeFile(t *testing.T) {
 		t.Fatalf("defaults missing: home %v typeColors %v", th["home"], th["typeColors"])
 	}
 }
+
+func TestDecodeDecryptsPublicChannel(t *testing.T) {
+	_, ts := newServer(t, testConfig(nil), nil, nil)
+	code, _, body := fetch(t, http.MethodPost, ts.URL+"/api/decode", `{"hex":"150011C3C1354D619BAE9590E4D177DB7EEAF982F5BDCF78005D75157D9535FA90178F785D"}`, nil)
+	var out struct {
+		Decoded struct {
+			Payload map[string]any `json:"payload"`
+		} `json:"decoded"`
+	}
+	if code != 200 || json.Unmarshal(body, &out) != nil {
+		t.Fatalf("decode: %d %s", code, body)
+	}
+	if out.Decoded.Payload["decryptionStatus"] != "decrypted" || out.Decoded.Payload["channel"] != "Public" {
+		t.Fatalf("public channel not decrypted: %v", out.Decoded.Payload)
+	}
+}

@@ -93,34 +93,26 @@ func (s *Server) listPackets(w http.ResponseWriter, r *http.Request) {
 		defer s.releaseHeavy()
 		hintLarge(w)
 	}
-	switch {
-	case len(pq.Nodes) > 0:
-		page := st.NodePackets(pq.Nodes, pq)
-		writeJSON(w, http.StatusOK, nodePacketsBody{
-			PacketPage: page, Limit: pq.Limit, Offset: pq.Offset, NextBefore: page.NextBefore,
-		})
-	case grouped:
+	if grouped && len(pq.Nodes) == 0 {
 		writeJSON(w, http.StatusOK, st.GroupedPackets(pq))
-	default:
-		page := st.Packets(pq)
-		writeJSON(w, http.StatusOK, packetsBody{PacketPage: page, NextBefore: page.NextBefore})
+		return
 	}
-}
-
-// packetsBody adds the key cursor for the next page (our addition; absent on
-// the last page).
-type packetsBody struct {
-	store.PacketPage
-	NextBefore int64 `json:"nextBefore,omitempty"`
-}
-
-// nodePacketsBody is the nodes= form: limit and offset are always echoed
-// (the original omitted them when 0).
-type nodePacketsBody struct {
-	store.PacketPage
-	Limit      int   `json:"limit"`
-	Offset     int   `json:"offset"`
-	NextBefore int64 `json:"nextBefore,omitempty"`
+	var extra []byte
+	if len(pq.Nodes) > 0 {
+		// Multi-node mode: only the paging and time bounds of the query apply.
+		pq = store.PacketQuery{Nodes: pq.Nodes, Since: pq.Since, Until: pq.Until, Limit: pq.Limit,
+			Offset: pq.Offset, Asc: pq.Asc, BeforeID: pq.BeforeID, Expand: pq.Expand}
+		extra = append(extra, `,"limit":`...)
+		extra = appendInt(extra, int64(pq.Limit))
+		extra = append(extra, `,"offset":`...)
+		extra = appendInt(extra, int64(pq.Offset))
+	}
+	page := st.PacketViews(pq)
+	if page.NextBefore > 0 {
+		extra = append(extra, `,"nextBefore":`...)
+		extra = appendInt(extra, page.NextBefore)
+	}
+	streamPackets(w, page.Packets, page.Total, extra)
 }
 
 // packetTimestamps serves GET /api/packets/timestamps?since=: first_seen of

@@ -9,13 +9,16 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/corescope/corescope/internal/channel"
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/live"
+	"github.com/corescope/corescope/internal/meshcore"
 )
 
 // Options are the server's dependencies. Config and Logger are required;
@@ -60,6 +63,7 @@ type Server struct {
 	notReady atomic.Pointer[string] // why the store is not there yet (schema wait…)
 
 	observers observersCache
+	keys      meshcore.KeyStore // channel keys for POST /api/decode (nil = none)
 	// heavy bounds how many large packet lists are built at once (one per
 	// core): beyond that, requests wait instead of each holding megabytes.
 	heavy chan struct{}
@@ -110,6 +114,7 @@ func New(opts Options) (*Server, error) {
 	}
 	reason := "starting"
 	s.notReady.Store(&reason)
+	s.keys = channelKeys(opts.Config, s.log)
 	st, err := newStaticFiles(opts.Public, opts.PublicFromDisk, s.log)
 	if err != nil {
 		return nil, err
@@ -165,4 +170,24 @@ func (s *Server) releaseHeavy() { <-s.heavy }
 // isHeavy reports whether a packet query produces a large response.
 func isHeavy(limit int, expand bool) bool {
 	return limit > 500 || (expand && limit > 100)
+}
+
+// channelKeys builds the keyring POST /api/decode decrypts with: the
+// built-in public and hashtag keys, config hashChannels and channelKeys, and
+// the rainbow file when present (the same sources as the ingestor).
+func channelKeys(cfg *config.Config, log *slog.Logger) meshcore.KeyStore {
+	var rainbow map[string]string
+	if cfg.ChannelKeysPath != "" {
+		if b, err := os.ReadFile(cfg.ChannelKeysPath); err == nil {
+			if rainbow, err = channel.ParseRainbow(b); err != nil {
+				log.Warn("channel rainbow file ignored", "path", cfg.ChannelKeysPath, "err", err)
+			}
+		}
+	}
+	kr, err := channel.New(channel.Config{Rainbow: rainbow, HashChannels: cfg.HashChannels, Keys: cfg.ChannelKeys})
+	if err != nil {
+		log.Warn("channel keys unusable; decode will not decrypt", "err", err)
+		return nil
+	}
+	return kr
 }

@@ -98,3 +98,28 @@ func publicDirFS(t *testing.T) fs.FS {
 	t.Helper()
 	return os.DirFS("../../public")
 }
+
+func TestPublicFromDiskIsServedUnhashedAndUncached(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(dir+"/js", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/index.html", []byte(`<script type="module" src="js/app.js"></script>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/js/app.js", []byte(`v1`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newServer(t, testConfig(nil), nil, func(o *Options) { o.Public = os.DirFS(dir); o.PublicFromDisk = true })
+	_, _, idx := fetch(t, http.MethodGet, ts.URL+"/", "", nil)
+	if bytes.Contains(idx, []byte("importmap")) || !bytes.Contains(idx, []byte(`src="js/app.js"`)) {
+		t.Fatalf("disk index was rewritten: %s", idx)
+	}
+	if err := os.WriteFile(dir+"/js/app.js", []byte(`v2`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, hdr, body := fetch(t, http.MethodGet, ts.URL+"/js/app.js", "", nil)
+	if string(body) != "v2" || hdr.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("edited asset: %q cache %q", body, hdr.Get("Cache-Control"))
+	}
+}

@@ -15,8 +15,7 @@ type Store interface {
 	Memory() store.MemoryStats
 	Stats(now time.Time) store.Stats
 
-	Packets(q store.PacketQuery) store.PacketPage
-	NodePackets(nodes []string, q store.PacketQuery) store.PacketPage
+	PacketViews(q store.PacketQuery) store.PacketViewPage
 	GroupedPackets(q store.PacketQuery) store.GroupedPage
 	Packet(idOrHash string) (store.PacketDetail, error)
 	ObservationsByHash(hashes []string) map[string][]store.ObsJSON

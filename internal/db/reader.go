@@ -166,15 +166,73 @@ func scanTxRows(rows *sql.Rows) ([]TxRow, error) {
 }
 
 // ReadObservationsForTxRange returns every observation whose transmission_id is in
-// [minTx, maxTx], in id order. Uses idx_observations_transmission_id.
+// [minTx, maxTx], in index order (by transmission, not by id: the caller
+// sorts, which is cheaper than a temp B-tree here). Uses
+// idx_observations_transmission_id.
 func ReadObservationsForTxRange(ctx context.Context, q Querier, minTx, maxTx int64) ([]ObsRow, error) {
-	rows, err := q.QueryContext(ctx,
-		`SELECT `+rdObsColumns+` FROM observations WHERE transmission_id BETWEEN ? AND ? ORDER BY id`,
-		minTx, maxTx)
-	if err != nil {
-		return nil, fmt.Errorf("query observations for tx %d..%d: %w", minTx, maxTx, err)
+	var out []ObsRow
+	err := EachObservationForTxRange(ctx, q, minTx, maxTx, func(r *ObsRowBytes) error {
+		out = append(out, ObsRow{
+			ID: r.ID, TransmissionID: r.TransmissionID, ObserverIdx: r.ObserverIdx, SNR: r.SNR,
+			RSSI: r.RSSI, Score: r.Score, Timestamp: r.Timestamp,
+			Direction:    nullString(r.Direction),
+			PathJSON:     nullString(r.PathJSON),
+			ResolvedPath: nullString(r.ResolvedPath),
+			RawHex:       nullString(r.RawHex),
+		})
+		return nil
+	})
+	return out, err
+}
+
+func nullString(b sql.RawBytes) sql.NullString {
+	if b == nil {
+		return sql.NullString{}
 	}
-	return scanObsRows(rows)
+	return sql.NullString{String: string(b), Valid: true}
+}
+
+// ObsRowBytes is an observations row whose text columns are raw bytes (nil =
+// NULL) valid only during the EachObservationForTxRange callback: the initial
+// load parses them without keeping a string per column.
+type ObsRowBytes struct {
+	ID             int64
+	TransmissionID int64
+	ObserverIdx    sql.NullInt64
+	SNR            sql.NullFloat64
+	RSSI           sql.NullFloat64
+	Score          sql.NullInt64
+	Timestamp      int64
+	Direction      sql.RawBytes
+	PathJSON       sql.RawBytes
+	ResolvedPath   sql.RawBytes
+	RawHex         sql.RawBytes
+}
+
+// EachObservationForTxRange calls fn for every observation whose
+// transmission_id is in [minTx, maxTx], in index order. The row passed to fn is
+// reused: copy what you keep.
+func EachObservationForTxRange(ctx context.Context, q Querier, minTx, maxTx int64, fn func(*ObsRowBytes) error) error {
+	rows, err := q.QueryContext(ctx,
+		`SELECT `+rdObsColumns+` FROM observations WHERE transmission_id BETWEEN ? AND ?`, minTx, maxTx)
+	if err != nil {
+		return fmt.Errorf("query observations for tx %d..%d: %w", minTx, maxTx, err)
+	}
+	defer rows.Close()
+	var r ObsRowBytes
+	for rows.Next() {
+		if err := rows.Scan(&r.ID, &r.TransmissionID, &r.ObserverIdx, &r.Direction, &r.SNR, &r.RSSI,
+			&r.Score, &r.PathJSON, &r.Timestamp, &r.ResolvedPath, &r.RawHex); err != nil {
+			return fmt.Errorf("scan observation: %w", err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("iterate observations: %w", err)
+	}
+	return nil
 }
 
 // ReadObservationsAfter returns up to limit observations with id > afterID in id order.

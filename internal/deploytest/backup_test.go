@@ -106,8 +106,14 @@ func TestBackupOfLiveDatabaseIsConsistentAndRestores(t *testing.T) {
 		return nil
 	})
 
+	// mqtt-test sees the traffic on the configured broker.
+	out, err := manage(t, n.env, "mqtt-test", "--seconds", "2")
+	if err != nil || !strings.Contains(out, "observer data is flowing") || !strings.Contains(out, "test  connected") {
+		t.Errorf("./manage.sh mqtt-test while publishing (err %v):\n%s", err, out)
+	}
+
 	dest := filepath.Join(t.TempDir(), "backup")
-	out, err := manage(t, n.env, "backup", dest)
+	out, err = manage(t, n.env, "backup", dest)
 	if err != nil {
 		t.Fatalf("./manage.sh backup while ingesting: %v\n%s", err, out)
 	}

@@ -36,7 +36,7 @@ func (s *stack) base() string { return fmt.Sprintf("http://127.0.0.1:%d", s.http
 
 // startStack runs the repository's entrypoint with the container paths and
 // ports overridden through its environment, as the Dockerfile's ENV would.
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T, extraEnv ...string) *stack {
 	t.Helper()
 	for _, bin := range []string{"supervisord", "supervisorctl", "caddy"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -82,6 +82,7 @@ func startStack(t *testing.T) *stack {
 		"PATH=" + os.Getenv("PATH") + ":/usr/sbin:/usr/bin",
 		"HOME=" + tmp,
 	}
+	s.env = append(s.env, extraEnv...)
 	s.cmd = exec.Command("bash", filepath.Join(repoRoot, "docker", "entrypoint.sh"))
 	s.cmd.Env = s.env
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
@@ -130,9 +131,14 @@ func (s *stack) stats() (apiStats, error) {
 // transmission hashes.
 func (s *stack) publish(msgs []meshsim.Message) map[string]bool {
 	s.t.Helper()
+	return s.publishTo(s.mqttURL, msgs)
+}
+
+func (s *stack) publishTo(url string, msgs []meshsim.Message) map[string]bool {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := meshsim.Publish(ctx, s.mqttURL, msgs, 0); err != nil {
+	if err := meshsim.Publish(ctx, url, msgs, 0); err != nil {
 		s.t.Fatalf("publish %d messages to %s: %v", len(msgs), s.mqttURL, err)
 	}
 	hashes := map[string]bool{}
@@ -195,6 +201,11 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 		}
 		return nil
 	})
+	for _, prog := range []string{"mosquitto", "ingestor", "server", "caddy"} {
+		if !strings.Contains(s.out.String(), "\n"+prog+" | ") {
+			t.Errorf("container log has no line prefixed %q", prog+" | ")
+		}
+	}
 	cfg, err := os.ReadFile(filepath.Join(s.data, "config.json"))
 	if err != nil || !strings.Contains(string(cfg), `"apiKey"`) {
 		t.Fatalf("entrypoint did not create config.json with an apiKey on first start: %v\n%s", err, cfg)
@@ -281,4 +292,31 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 		all[h] = true
 	}
 	s.waitStored(all, "everything published while the ingestor was stopped arrives after its restart")
+}
+
+// TestContainerLoginAndNoCaddy runs the layout with the two options
+// operators change most: a broker login (no anonymous clients) and
+// DISABLE_CADDY, where the server itself must take the HTTP port.
+func TestContainerLoginAndNoCaddy(t *testing.T) {
+	s := startStack(t, "MQTT_USERNAME=observer", "MQTT_PASSWORD=s3cret-pass", "DISABLE_CADDY=true")
+	eventually(t, 90*time.Second, "server answers on the HTTP port without Caddy", func() error {
+		_, err := s.stats()
+		return err
+	})
+	out, err := s.supervisorctl("status", "caddy")
+	if strings.Contains(out, "RUNNING") {
+		t.Fatalf("caddy runs although DISABLE_CADDY=true (err %v):\n%s", err, out)
+	}
+
+	sim := meshsim.New(meshsim.Options{Seed: 3, Nodes: 30, Observers: 3, Duration: time.Hour})
+	msgs := sim.Generate(60)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := meshsim.Publish(ctx, s.mqttURL, msgs[:5], 0); err == nil {
+		t.Fatalf("anonymous publish to the internal broker succeeded although a login is configured")
+	}
+	// The generated config.json carries the login, so the ingestor gets in.
+	authURL := strings.Replace(s.mqttURL, "tcp://", "tcp://observer:s3cret-pass@", 1)
+	want := s.publishTo(authURL, msgs)
+	s.waitStored(want, "messages published with the login are stored")
 }

@@ -29,10 +29,8 @@ func startEmbeddedBroker(addr string, log *slog.Logger) (*embeddedBroker, error)
 	if err != nil {
 		return nil, fmt.Errorf("embeddedBroker %q: want host:port: %w", addr, err)
 	}
-	srv := mochi.New(&mochi.Options{
-		InlineClient: false,
-		Logger:       log.With("component", "embedded_broker"),
-	})
+	log = log.With("component", "embedded_broker")
+	srv := mochi.New(&mochi.Options{InlineClient: false, Logger: log})
 	// Room for ack-after-commit: the ingestor keeps up to a batch or two of
 	// messages unacknowledged while it writes.
 	srv.Options.Capabilities.MaximumInflight = 8192

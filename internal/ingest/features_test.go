@@ -294,3 +294,57 @@ func TestNaiveClockSkewIsRecorded(t *testing.T) {
 		t.Errorf("clock_skew_seconds = %d, count_24h = %d; want ≈ -7200 and 1", skew, count24)
 	}
 }
+
+// TestGeoFilterFlagsOrDropsForeignAdverts: adverts outside geo_filter are
+// stored and flagged (default) or dropped (foreignAdverts.mode = "drop").
+func TestGeoFilterFlagsOrDropsForeignAdverts(t *testing.T) {
+	var adverts []vector
+	for _, v := range loadVectors(t) {
+		if v.validAdvert() && v.Expect.Decoded.Lat != nil && *v.Expect.Decoded.Lat != 0 {
+			adverts = append(adverts, v)
+		}
+	}
+	if len(adverts) == 0 {
+		t.Fatal("no located advert among the vectors")
+	}
+	// A small box around Seattle; none of the located vectors is inside
+	// except the Cougar Mountain repeater (47.54, -122.1).
+	seattle := &config.GeoFilter{Polygon: [][]float64{{47.3, -122.6}, {47.8, -122.6}, {47.8, -121.9}, {47.3, -121.9}}}
+	inside := func(v vector) bool {
+		lat, lon := *v.Expect.Decoded.Lat, *v.Expect.Decoded.Lon
+		return lat > 47.3 && lat < 47.8 && lon > -122.6 && lon < -121.9
+	}
+	for _, mode := range []string{"flag", "drop"} {
+		t.Run(mode, func(t *testing.T) {
+			b := mqtttest.Start(t)
+			dbPath := filepath.Join(t.TempDir(), "meshcore.db")
+			ing := ingesttest.Start(t, b.URL, dbPath, func(c *config.Config) {
+				c.GeoFilter, c.ForeignAdverts.Mode = seattle, mode
+			})
+			var msgs []ingesttest.Message
+			wantIn, wantOut := map[string]bool{}, map[string]bool{}
+			for _, v := range adverts {
+				msgs = append(msgs, packetMsg("SEA", strings.Repeat("6A", 32), "geo", v.Hex, "1", "-1"))
+				if inside(v) {
+					wantIn[v.Expect.Decoded.PubKey] = true
+				} else {
+					wantOut[v.Expect.Decoded.PubKey] = true
+				}
+			}
+			if len(wantIn) == 0 || len(wantOut) == 0 {
+				t.Fatalf("need adverts inside (%d) and outside (%d) the filter", len(wantIn), len(wantOut))
+			}
+			ingesttest.Publish(t, b.URL, msgs)
+			ing.WaitAcked(t, uint64(len(msgs)))
+			d := openRO(t, dbPath)
+			flagged := count(t, d, "SELECT COUNT(*) FROM nodes WHERE foreign_advert = 1")
+			total := count(t, d, "SELECT COUNT(*) FROM nodes")
+			if mode == "flag" && (flagged != len(wantOut) || total != len(wantIn)+len(wantOut)) {
+				t.Errorf("flag: %d flagged of %d nodes, want %d of %d", flagged, total, len(wantOut), len(wantIn)+len(wantOut))
+			}
+			if mode == "drop" && (flagged != 0 || total != len(wantIn) || ing.Stats().Drops["foreign_advert"] == 0) {
+				t.Errorf("drop: %d flagged of %d nodes (drops %v), want 0 of %d", flagged, total, ing.Stats().Drops, len(wantIn))
+			}
+		})
+	}
+}

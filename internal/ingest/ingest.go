@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,8 @@ type Options struct {
 type Ingestor struct {
 	cfg  *config.Config
 	opts Options
-	log  *slog.Logger
+	log  *slog.Logger // with component=ingest
+	base *slog.Logger // the caller's logger, for other components
 	now  func() time.Time
 
 	writer   *db.Writer
@@ -75,8 +77,11 @@ type Ingestor struct {
 	queue      chan *item
 	batchSize  int
 	batchDelay time.Duration
-	stopping   chan struct{}
-	hardStop   chan struct{}
+	raw        chan rawMsg   // paho handlers → prepare workers
+	workers    int           // prepare workers (GOMAXPROCS)
+	stopping   chan struct{} // closed first at shutdown: no new work is taken
+	writerStop chan struct{} // closed when the workers are gone: the writer drains and exits
+	hardStop   chan struct{} // closed if shutdown takes too long: abandon retries
 
 	ctr       counters
 	started   time.Time
@@ -93,6 +98,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 	ing := &Ingestor{
 		cfg:            cfg,
 		opts:           opts,
+		base:           logger(opts.Logger),
 		log:            logger(opts.Logger).With("component", "ingest"),
 		now:            opts.Now,
 		regions:        newRegionKeys(cfg.HashRegions),
@@ -106,7 +112,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 		sampleInterval: time.Duration(cfg.Metrics.SampleIntervalSec) * time.Second,
 		batchSize:      cfg.Ingest.BatchSize,
 		batchDelay:     time.Duration(cfg.Ingest.BatchDelayMs) * time.Millisecond,
+		raw:            make(chan rawMsg, 256),
+		workers:        max(2, runtime.GOMAXPROCS(0)),
 		stopping:       make(chan struct{}),
+		writerStop:     make(chan struct{}),
 		hardStop:       make(chan struct{}),
 		started:        time.Now(),
 	}
@@ -156,15 +165,13 @@ func lowerSet(list []string, norm func(string) string) map[string]bool {
 
 // statsPath resolves where the stats file goes (see Options.StatsPath).
 func statsPath(cfg *config.Config, opts Options) string {
-	switch {
-	case opts.StatsPath == "-":
+	switch opts.StatsPath {
+	case "-":
 		return ""
-	case opts.StatsPath != "":
-		return opts.StatsPath
-	case cfg.IngestorStatsPath != "" && cfg.IngestorStatsPath != config.Default().IngestorStatsPath:
-		return cfg.IngestorStatsPath
+	case "":
+		return cfg.StatsPath()
 	}
-	return filepath.Join(filepath.Dir(cfg.DBPath), "ingestor-stats.json")
+	return opts.StatsPath
 }
 
 // loadKeyring builds the channel keyring of INGEST §8.1: built-ins, the
@@ -172,7 +179,6 @@ func statsPath(cfg *config.Config, opts Options) string {
 // next to the config file; missing is fine), hashChannels, channelKeys.
 func loadKeyring(cfg *config.Config, log *slog.Logger) (*channel.Keyring, error) {
 	path := cfg.ChannelKeysPath
-	explicit := path != ""
 	if path == "" {
 		dir := "."
 		if cfg.Path != "" {
@@ -186,7 +192,9 @@ func loadKeyring(cfg *config.Config, log *slog.Logger) (*channel.Keyring, error)
 		if err != nil {
 			log.Error("channel rainbow file ignored", "path", path, "err", err)
 		}
-	} else if explicit || !errors.Is(err, os.ErrNotExist) {
+	} else if errors.Is(err, os.ErrNotExist) {
+		log.Info("no channel rainbow file; using built-in and configured keys", "path", path)
+	} else {
 		log.Warn("channel rainbow file not read", "path", path, "err", err)
 	}
 	kr, err := channel.New(channel.Config{Rainbow: rainbow, HashChannels: cfg.HashChannels, Keys: cfg.ChannelKeys})

@@ -81,8 +81,8 @@ func TestIngestVectorsFromSeveralObservers(t *testing.T) {
 	if st.Drops["decode_error"] != uint64(malformed) {
 		t.Errorf("decode_error drops = %d, want %d", st.Drops["decode_error"], malformed)
 	}
-	if st.SigDrops != uint64(badSig) {
-		t.Errorf("sig_drops = %d, want %d", st.SigDrops, badSig)
+	if st.SigDrops != uint64(badSig) || st.Drops["bad_signature"] != uint64(badSig) {
+		t.Errorf("sig_drops = %d, drops[bad_signature] = %d, want %d", st.SigDrops, st.Drops["bad_signature"], badSig)
 	}
 
 	roles := map[int]string{1: "companion", 2: "repeater", 3: "room", 4: "sensor"}

@@ -42,7 +42,6 @@ const (
 	DropBadSignature  = "bad_signature"  // ADVERT with an invalid Ed25519 signature (row in dropped_packets)
 	DropForeignAdvert = "foreign_advert" // ADVERT outside geo_filter with foreignAdverts.mode=drop
 	DropEmptyText     = "empty_text"     // companion message without text
-	DropOfflineStatus = "offline_status" // status "offline" / retained status: not a sign of life
 	DropWriteError    = "write_error"    // the database rejected the row
 )
 

@@ -286,10 +286,14 @@ func (ing *Ingestor) checkAdvert(p *meshcore.Packet, a meshcore.AdvertInfo, env 
 		}
 		foreign = true
 	}
+	role := a.Role
+	if a.Type < 0 {
+		role = "companion" // no app data / flags: the reference's default (INGEST §6.3)
+	}
 	n := &nodeRec{
 		PubKey:       strings.ToLower(a.PubKey),
 		Name:         a.Name,
-		Role:         a.Role,
+		Role:         role,
 		BatteryMV:    a.BatteryMV,
 		TemperatureC: a.TemperatureC,
 		Foreign:      foreign,

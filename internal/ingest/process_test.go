@@ -8,6 +8,7 @@ import (
 
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/meshcore"
+	"github.com/corescope/corescope/internal/meshsim"
 )
 
 // A valid signed repeater advert from packets.json ("npm README advert").
@@ -195,5 +196,23 @@ func TestLimiterReportsSuppressed(t *testing.T) {
 	}
 	if ok, _ := l.allow("other", t0); !ok {
 		t.Error("keys are not independent")
+	}
+}
+
+// BenchmarkPrepare measures parse + filter + decode + row building per
+// message on meshsim traffic (the work the prepare workers do in parallel).
+//
+//	go test ./internal/ingest -run '^$' -bench Prepare -benchmem
+func BenchmarkPrepare(b *testing.B) {
+	msgs := meshsim.New(meshsim.Options{Seed: 1, Nodes: 40, Observers: 4,
+		End: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Duration: time.Hour}).Generate(2000)
+	ing := &Ingestor{sigs: newSigCache(8192), now: time.Now}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m := msgs[i%len(msgs)]
+		if _, err := ing.prepare(nil, m.Topic, m.Payload, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -24,7 +24,7 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 
 	var broker *embeddedBroker
 	if addr := strings.TrimSpace(ing.cfg.EmbeddedBroker); addr != "" {
-		broker, err = startEmbeddedBroker(addr, ing.log)
+		broker, err = startEmbeddedBroker(addr, ing.base)
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,11 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 	ing.sources = sources
 	ing.mu.Unlock()
 
-	var wg sync.WaitGroup
+	var wg, workers sync.WaitGroup
+	for range ing.workers {
+		workers.Add(1)
+		go func() { defer workers.Done(); ing.prepareLoop() }()
+	}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -84,6 +88,8 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 	ing.log.Info("ingestor stopping")
 	close(ing.stopping)
 	hard := time.AfterFunc(15*time.Second, func() { close(ing.hardStop) })
+	workers.Wait()
+	close(ing.writerStop)
 	<-writerDone
 	hard.Stop()
 	for _, s := range sources {

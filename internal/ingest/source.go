@@ -69,8 +69,9 @@ type source struct {
 	lastStallWarn time.Time
 	silentWarned  bool
 
-	reconnectMu sync.Mutex // serialises forced reconnects with shutdown
+	reconnectMu sync.Mutex // serialises start, forced reconnects and shutdown
 	closed      bool
+	done        chan struct{} // closed to stop the current connectLoop
 }
 
 // clientIDFor returns a stable MQTT client id for a source: the same source
@@ -117,8 +118,7 @@ func newSource(cfg config.MQTTSource, clientID string, set sourceSettings, log *
 		SetAutoAckDisabled(true).
 		SetOrderMatters(false). // handlers must not block paho's network loop (keepalive)
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(2 * time.Second).
+		SetConnectRetry(false). // connectLoop retries with backoff and logs each attempt
 		SetMaxReconnectInterval(set.maxReconnect).
 		SetConnectTimeout(set.connectTimeout).
 		SetWriteTimeout(10 * time.Second).
@@ -155,14 +155,16 @@ func (s *source) setErr(err error) {
 	s.errors.Add(1)
 }
 
-func (s *source) onAttempt(broker *url.URL, tlsCfg *tls.Config) *tls.Config {
-	n := s.attempts.Add(1)
-	s.log.Info("mqtt connecting", "attempt", n, "broker", redactBroker(broker.String()))
+func (s *source) onAttempt(_ *url.URL, tlsCfg *tls.Config) *tls.Config {
+	s.attempts.Add(1)
 	return tlsCfg
 }
 
+// onReconnecting is paho's automatic reconnect after a lost connection (its
+// own backoff up to maxReconnect); one log line per attempt.
 func (s *source) onReconnecting(_ mqtt.Client, _ *mqtt.ClientOptions) {
-	s.reconnects.Add(1)
+	n := s.reconnects.Add(1)
+	s.log.Info("mqtt reconnecting", "reconnects", n, "broker", redactBroker(s.cfg.Broker))
 }
 
 func (s *source) onConnect(c mqtt.Client) {
@@ -202,13 +204,55 @@ func (s *source) onMessage(_ mqtt.Client, m mqtt.Message) {
 	s.handle(s, m)
 }
 
-// start begins connecting; paho keeps retrying in the background.
-func (s *source) start() mqtt.Token { return s.client.Connect() }
+// start begins connecting in the background (connectLoop).
+func (s *source) start() {
+	s.reconnectMu.Lock()
+	defer s.reconnectMu.Unlock()
+	s.done = make(chan struct{})
+	go s.connectLoop(s.done)
+}
+
+// connectLoop makes the first connection of a session, retrying with
+// exponential backoff (1 s doubling to maxReconnect) and one log line per
+// failed attempt. Once connected, paho's auto-reconnect takes over.
+func (s *source) connectLoop(done chan struct{}) {
+	backoff := time.Second
+	for {
+		tok := s.client.Connect()
+		tok.Wait() // bounded by the connect timeout
+		err := tok.Error()
+		s.reconnectMu.Lock()
+		closed := s.closed
+		s.reconnectMu.Unlock()
+		if closed {
+			if err == nil { // stop raced with a successful connect
+				s.client.Disconnect(0)
+			}
+			return
+		}
+		if err == nil {
+			return
+		}
+		s.setErr(fmt.Errorf("connect: %w", err))
+		s.log.Warn("mqtt connect failed", "attempt", s.attempts.Load(), "broker", redactBroker(s.cfg.Broker),
+			"err", err, "retry_in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-done:
+			return
+		}
+		backoff = min(backoff*2, s.set.maxReconnect)
+	}
+}
 
 // stop disconnects, giving in-flight acknowledgements quiesce time to leave.
 func (s *source) stop(quiesce time.Duration) {
 	s.reconnectMu.Lock()
 	s.closed = true
+	if s.done != nil {
+		close(s.done)
+		s.done = nil
+	}
 	s.reconnectMu.Unlock()
 	s.client.Disconnect(uint(quiesce / time.Millisecond))
 	s.connected.Store(false)
@@ -225,7 +269,11 @@ func (s *source) forceReconnect() {
 	s.client.Disconnect(250)
 	s.connected.Store(false)
 	s.lastDisconnect.Store(time.Now().UnixNano())
-	s.client.Connect() // ConnectRetry keeps trying in the background
+	if s.done != nil {
+		close(s.done)
+	}
+	s.done = make(chan struct{})
+	go s.connectLoop(s.done)
 }
 
 // watch runs one watchdog check (INGEST §11) at now. A source that has never

@@ -18,7 +18,7 @@ import (
 var dropReasons = []string{
 	DropInvalidJSON, DropOversized, DropIgnoredTopic, DropUnknownTopic, DropBlacklisted,
 	DropIATAFiltered, DropDecodeError, DropInvalidAdvert, DropBadSignature, DropForeignAdvert,
-	DropEmptyText, DropOfflineStatus, DropWriteError,
+	DropEmptyText, DropWriteError,
 }
 
 func dropIndex(reason string) int {

@@ -172,6 +172,13 @@ func BenchmarkPacketQueries(b *testing.B) {
 				_ = s.Packets(c.q)
 			}
 		})
+		// The same selection without the TxJSON conversion (what an encoder
+		// working on the views pays).
+		b.Run(c.name+"_views", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				_ = s.PacketViews(c.q)
+			}
+		})
 	}
 	b.Run("grouped_50", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {

@@ -154,30 +154,23 @@ func (s *Store) ChannelMessages(hash string, limit, offset int, regions []string
 	s.mu.RLock()
 	list := s.idx.byChannel[hash]
 	s.mu.RUnlock()
-	type item struct {
-		t      *Transmission
-		latest int64
-	}
-	items := make([]item, 0, len(list))
+	top := topRanked{k: offset + limit}
+	total := 0
 	for _, t := range list {
 		if heardIn(t, set) {
-			items = append(items, item{t, t.Latest()})
+			total++
+			top.push(ranked{t, t.Latest()})
 		}
 	}
-	sort.Slice(items, func(i, j int) bool {
-		if items[i].latest != items[j].latest {
-			return items[i].latest > items[j].latest
-		}
-		return items[i].t.ID > items[j].t.ID
-	})
-	out := ChannelMessages{Messages: []ChannelMessage{}, Total: len(items)}
+	items := top.sorted()
+	out := ChannelMessages{Messages: []ChannelMessage{}, Total: total}
 	lo := min(offset, len(items))
 	hi := min(lo+limit, len(items))
 	page := items[lo:hi]
 	for i := len(page) - 1; i >= 0; i-- {
 		t := page[i].t
 		m := ChannelMessage{
-			Sender: strPtr(t.Sender), Text: strPtr(t.Text), Timestamp: FormatTime(page[i].latest),
+			Sender: strPtr(t.Sender), Text: strPtr(t.Text), Timestamp: FormatTime(page[i].ms),
 			FirstSeen: FormatTime(t.FirstSeen), PacketHash: t.Hash, Repeats: t.ObservationCount(),
 			Observers: []string{},
 		}

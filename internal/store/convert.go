@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -96,28 +97,46 @@ func txFromRow(r db.TxRow, intern *interner) *Transmission {
 	return t
 }
 
-// obsFromRow builds an Observation of tx t. sc is reused between calls
-// (single goroutine).
+// obsFromRow builds an Observation of tx t from a sync row.
 func obsFromRow(r db.ObsRow, t *Transmission, intern *interner, ns *nodeSet, sc *scratch) *Observation {
+	rb := db.ObsRowBytes{
+		ID: r.ID, TransmissionID: r.TransmissionID, ObserverIdx: r.ObserverIdx, SNR: r.SNR, RSSI: r.RSSI,
+		Score: r.Score, Timestamp: r.Timestamp,
+		Direction: nullBytes(r.Direction), PathJSON: nullBytes(r.PathJSON),
+		ResolvedPath: nullBytes(r.ResolvedPath), RawHex: nullBytes(r.RawHex),
+	}
+	return obsFromBytes(&rb, t, intern, ns, sc)
+}
+
+func nullBytes(s sql.NullString) []byte {
+	if !s.Valid {
+		return nil
+	}
+	return []byte(s.String)
+}
+
+// obsFromBytes builds an Observation of tx t. The row's bytes are not kept; sc
+// is reused between calls (single goroutine).
+func obsFromBytes(r *db.ObsRowBytes, t *Transmission, intern *interner, ns *nodeSet, sc *scratch) *Observation {
 	o := &Observation{
 		ID:          r.ID,
 		Tx:          t,
 		ObserverIdx: r.ObserverIdx.Int64,
-		Direction:   intern.get(r.Direction.String),
+		Direction:   intern.getBytes(r.Direction),
 		SNR:         OptFloat{r.SNR.Float64, r.SNR.Valid},
 		RSSI:        OptFloat{r.RSSI.Float64, r.RSSI.Valid},
 		score:       int32(r.Score.Int64),
 		hasScore:    r.Score.Valid,
 		Timestamp:   r.Timestamp * 1000,
-		Path:        parsePath(r.PathJSON.String),
+		Path:        parsePathBytes(r.PathJSON),
 	}
-	if r.RawHex.Valid && r.RawHex.String != "" {
-		o.setRaw(r.RawHex.String, sc)
+	if len(r.RawHex) > 0 {
+		o.setRaw(r.RawHex, sc)
 	} else {
 		o.rawSame = true // no per-observer raw stored: the transmission's
 	}
 	n := o.Path.Len()
-	if rp := r.ResolvedPath.String; r.ResolvedPath.Valid && rp != "" && rp != "null" {
+	if rp := r.ResolvedPath; len(rp) > 0 && string(rp) != "null" {
 		if res, ok := parseResolved(rp, n, intern); ok {
 			o.Resolved = res
 		}
@@ -138,7 +157,7 @@ func obsFromRow(r db.ObsRow, t *Transmission, intern *interner, ns *nodeSet, sc 
 
 // setRaw keeps the observer's raw hex only when it cannot be rebuilt from the
 // transmission's raw bytes and the observation's path.
-func (o *Observation) setRaw(h string, sc *scratch) {
+func (o *Observation) setRaw(h []byte, sc *scratch) {
 	if len(h)%2 != 0 {
 		return
 	}
@@ -147,10 +166,10 @@ func (o *Observation) setRaw(h string, sc *scratch) {
 	} else {
 		sc.a = sc.a[:n]
 	}
-	if _, err := hex.Decode(sc.a, []byte(h)); err != nil {
+	if _, err := hex.Decode(sc.a, h); err != nil {
 		return
 	}
-	upper := hexUpper(h)
+	upper := hexUpper(string(h))
 	if upper == o.Tx.rawUpper {
 		if string(sc.a) == string(o.Tx.Raw) {
 			o.rawSame = true
@@ -167,63 +186,85 @@ func (o *Observation) setRaw(h string, sc *scratch) {
 // scratch holds buffers reused by the single writer goroutine.
 type scratch struct{ a, b []byte }
 
-// hexUpper reports whether hex text is written with upper-case letters (text
-// without letters renders the same either way and counts as lower).
-func hexUpper(h string) bool {
-	for i := 0; i < len(h); i++ {
-		switch c := h[i]; {
-		case c >= 'A' && c <= 'F':
-			return true
-		case c >= 'a' && c <= 'f':
-			return false
+// jsonStrings calls fn with each element of a flat JSON array of strings or
+// nulls without escapes (fn gets nil for null). ok is false for anything else.
+func jsonStrings(b []byte, fn func(item []byte) bool) bool {
+	i, n := 0, len(b)
+	skip := func() {
+		for i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
 		}
 	}
-	return false
+	skip()
+	if i >= n || b[i] != '[' {
+		return false
+	}
+	i++
+	skip()
+	if i < n && b[i] == ']' {
+		i++
+		skip()
+		return i == n
+	}
+	for {
+		skip()
+		switch {
+		case i < n && b[i] == '"':
+			j := i + 1
+			for j < n && b[j] != '"' && b[j] != '\\' {
+				j++
+			}
+			if j >= n || b[j] != '"' {
+				return false
+			}
+			if !fn(b[i+1 : j]) {
+				return false
+			}
+			i = j + 1
+		case i+4 <= n && string(b[i:i+4]) == "null":
+			if !fn(nil) {
+				return false
+			}
+			i += 4
+		default:
+			return false
+		}
+		skip()
+		if i < n && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < n && b[i] == ']' {
+			i++
+			skip()
+			return i == n
+		}
+		return false
+	}
 }
 
 // parseResolved parses a resolved_path JSON array of pubkeys or nulls with n
 // entries; ok is false on any other shape.
-func parseResolved(s string, n int, intern *interner) ([]string, bool) {
-	items, ok := splitJSONArray(s)
-	if !ok || len(items) != n {
-		return nil, false
-	}
+func parseResolved(b []byte, n int, intern *interner) ([]string, bool) {
 	var res []string
-	for i, it := range items {
-		if it == "null" || it == `""` {
-			continue
+	k := 0
+	ok := jsonStrings(b, func(it []byte) bool {
+		if k >= n {
+			return false
 		}
-		if len(it) < 2 || it[0] != '"' || it[len(it)-1] != '"' {
-			return nil, false
+		if len(it) > 0 {
+			if res == nil {
+				res = make([]string, n)
+			}
+			res[k] = intern.getLowerBytes(it)
 		}
-		pk := it[1 : len(it)-1]
-		if res == nil {
-			res = make([]string, n)
-		}
-		res[i] = intern.getLower(pk)
+		k++
+		return true
+	})
+	if !ok || k != n {
+		return nil, false
 	}
 	return res, true
-}
-
-// splitJSONArray splits a flat JSON array of strings/null (no escapes) into
-// its raw items; ok is false for anything else.
-func splitJSONArray(s string) ([]string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
-		return nil, false
-	}
-	body := strings.TrimSpace(s[1 : len(s)-1])
-	if body == "" {
-		return []string{}, true
-	}
-	if strings.ContainsRune(body, '\\') {
-		return nil, false
-	}
-	parts := strings.Split(body, ",")
-	for i, p := range parts {
-		parts[i] = strings.TrimSpace(p)
-	}
-	return parts, true
 }
 
 // Byte costs used by the self-accounting: Go struct sizes (rounded to the
@@ -243,31 +284,34 @@ func obsBytes(o *Observation) int64 {
 
 // parsePath turns path_json into compact hop bytes; non-uniform legacy values are
 // kept verbatim.
-func parsePath(s string) Path {
-	if s == "" || s == "[]" || s == "null" {
+func parsePath(s string) Path { return parsePathBytes([]byte(s)) }
+
+func parsePathBytes(b []byte) Path {
+	if len(b) == 0 || string(b) == "[]" || string(b) == "null" {
 		return Path{}
 	}
-	items, ok := splitJSONArray(s)
-	if !ok || len(items) == 0 {
-		return legacyPath(s)
-	}
-	size := (len(items[0]) - 2) / 2
-	if size <= 0 || size > 255 {
-		return legacyPath(s)
-	}
-	buf := make([]byte, 0, size*len(items))
-	for _, it := range items {
-		if len(it) != size*2+2 || it[0] != '"' || it[len(it)-1] != '"' {
-			return legacyPath(s)
+	var buf []byte
+	size := 0
+	ok := jsonStrings(b, func(it []byte) bool {
+		if len(it) == 0 || len(it)%2 != 0 || (size != 0 && len(it) != 2*size) || len(it) > 510 {
+			return false
 		}
-		for j := 1; j < len(it)-1; j += 2 {
+		size = len(it) / 2
+		for j := 0; j < len(it); j += 2 {
 			hi, ok1 := unhex(it[j])
 			lo, ok2 := unhex(it[j+1])
 			if !ok1 || !ok2 {
-				return legacyPath(s)
+				return false
 			}
 			buf = append(buf, hi<<4|lo)
 		}
+		return true
+	})
+	if !ok {
+		return legacyPath(string(b))
+	}
+	if size == 0 {
+		return Path{}
 	}
 	return Path{Hops: string(buf), HopSize: uint8(size)}
 }
@@ -319,8 +363,19 @@ func (in *interner) get(s string) string {
 	return s
 }
 
-// getLower is get of strings.ToLower(s), without converting when the
-// lower-case form is already interned.
+// getBytes is get without allocating when b is already interned.
+func (in *interner) getBytes(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if v, ok := in.m[string(b)]; ok {
+		return v
+	}
+	return in.get(string(b))
+}
+
+// getLower is get of strings.ToLower(s), without converting when s is already
+// lower-case.
 func (in *interner) getLower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
@@ -328,4 +383,27 @@ func (in *interner) getLower(s string) string {
 		}
 	}
 	return in.get(s)
+}
+
+func (in *interner) getLowerBytes(b []byte) string {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return in.get(strings.ToLower(string(b)))
+		}
+	}
+	return in.getBytes(b)
+}
+
+// hexUpper reports whether hex text is written with upper-case letters (text
+// without letters renders the same either way and counts as lower).
+func hexUpper(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case c >= 'A' && c <= 'F':
+			return true
+		case c >= 'a' && c <= 'f':
+			return false
+		}
+	}
+	return false
 }

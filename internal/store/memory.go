@@ -183,6 +183,7 @@ func (s *Store) evictOldest(k int) {
 	s.mu.Unlock()
 	s.mem.tracked.Add(-freed)
 	s.mem.evicted.Add(int64(k))
+	s.gen.Add(1)
 	s.log.Info("store evicted oldest", "transmissions", k, "freed_mb", freed>>20,
 		"tracked_mb", s.mem.tracked.Load()>>20)
 }

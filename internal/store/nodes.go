@@ -126,16 +126,12 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 func (s *Store) enrichedNode(n *Node) NodeJSON {
 	j := n.JSON()
 	s.mu.RLock()
-	list := s.idx.byNode[n.PublicKey]
+	list := s.idx.byFrom[n.PublicKey]
 	s.mu.RUnlock()
 	var sizes []int
 	latest := 0
 	for i := len(list) - 1; i >= 0; i-- {
-		t := list[i]
-		if t.FromPubkey != n.PublicKey {
-			continue
-		}
-		b := t.Best()
+		b := list[i].Best()
 		if b == nil || b.Path.HopSize == 0 {
 			continue
 		}
@@ -171,10 +167,10 @@ func containsInt(l []int, v int) bool {
 // observer of the set.
 func (s *Store) advertHeardIn(pk string, set map[int64]bool) bool {
 	s.mu.RLock()
-	list := s.idx.byNode[pk]
+	list := s.idx.byFrom[pk]
 	s.mu.RUnlock()
 	for _, t := range list {
-		if t.FromPubkey == pk && heardIn(t, set) {
+		if heardIn(t, set) {
 			return true
 		}
 	}
@@ -252,12 +248,10 @@ func (s *Store) Node(pubkeyOrPrefix string) (NodeDetail, error) {
 	d := NodeDetail{Node: s.enrichedNode(n), RecentAdverts: []TxJSON{}}
 	os := s.observers.Load()
 	s.mu.RLock()
-	list := s.idx.byNode[n.PublicKey]
+	list := s.idx.byFrom[n.PublicKey]
 	s.mu.RUnlock()
 	for i := len(list) - 1; i >= 0 && len(d.RecentAdverts) < 20; i-- {
-		if list[i].FromPubkey == n.PublicKey {
-			d.RecentAdverts = append(d.RecentAdverts, s.packetOf(os, list[i], true).JSON())
-		}
+		d.RecentAdverts = append(d.RecentAdverts, s.packetOf(os, list[i], true).JSON())
 	}
 	return d, nil
 }

@@ -51,15 +51,41 @@ func (s *Store) Packets(q PacketQuery) PacketPage {
 	return PacketPage{Packets: packetsJSON(ps), Total: total, NextBefore: next}
 }
 
+// PacketViewPage is Packets' result as views (no JSON conversion), for callers
+// that encode the views themselves.
+type PacketViewPage struct {
+	Packets    []Packet
+	Total      int
+	NextBefore int64
+}
+
+// PacketViews is Packets without the JSON conversion: the same selection,
+// order, paging and totals, as views into the store.
+func (s *Store) PacketViews(q PacketQuery) PacketViewPage {
+	ps, total, next := s.packets(q)
+	return PacketViewPage{Packets: ps, Total: total, NextBefore: next}
+}
+
+// NodePacketViews is NodePackets without the JSON conversion.
+func (s *Store) NodePacketViews(nodes []string, q PacketQuery) PacketViewPage {
+	if len(nodes) == 0 {
+		return PacketViewPage{Packets: []Packet{}}
+	}
+	return s.PacketViews(nodeQuery(nodes, q))
+}
+
+func nodeQuery(nodes []string, q PacketQuery) PacketQuery {
+	return PacketQuery{Nodes: nodes, Since: q.Since, Until: q.Until, Limit: q.Limit, Offset: q.Offset,
+		Asc: q.Asc, BeforeID: q.BeforeID, Expand: q.Expand}
+}
+
 // NodePackets is the multi-node mode (`nodes=`): transmissions attributed to any
 // of the pubkeys/names; only Since/Until/Limit/Offset/Asc/BeforeID of q apply.
 func (s *Store) NodePackets(nodes []string, q PacketQuery) PacketPage {
-	nq := PacketQuery{Nodes: nodes, Since: q.Since, Until: q.Until, Limit: q.Limit, Offset: q.Offset,
-		Asc: q.Asc, BeforeID: q.BeforeID, Expand: q.Expand}
 	if len(nodes) == 0 {
 		return PacketPage{Packets: []TxJSON{}}
 	}
-	return s.Packets(nq)
+	return s.Packets(nodeQuery(nodes, q))
 }
 
 func clampLimit(limit, def, max int) int {
@@ -132,22 +158,28 @@ func (m *matcher) match(t *Transmission) bool {
 }
 
 // candidates picks the smallest index list that covers the query and a matcher
-// for the remaining predicates. Called under s.mu.RLock: it only copies headers
-// (and, for multi-key filters, merges lists into a new array).
+// for the remaining predicates (a predicate the chosen list already guarantees
+// is dropped). Called under s.mu.RLock: it only copies headers (and, for
+// multi-key filters, merges a few lists into a new array).
 func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Transmission, *matcher) {
 	ix := &s.idx
 	m := &matcher{since: msOrZero(q.Since), until: msOrZero(q.Until)}
-	lists := [][]*Transmission{ix.txs}
-	best := ix.txs
+	type source struct {
+		list []*Transmission
+		drop func() // removes the predicate the list guarantees
+	}
+	sources := []source{{ix.txs, func() {}}}
 
 	if len(q.Types) > 0 {
 		m.types = map[int8]bool{}
 		var merged []*Transmission
 		for _, t := range q.Types {
-			m.types[int8(t)] = true
-			merged = mergeIfMany(merged, ix.byType[int8(t)], len(q.Types))
+			if !m.types[int8(t)] {
+				m.types[int8(t)] = true
+				merged = mergeIfMany(merged, ix.byType[int8(t)], len(q.Types))
+			}
 		}
-		lists = append(lists, merged)
+		sources = append(sources, source{merged, func() { m.types = nil }})
 	}
 	if len(q.Routes) > 0 {
 		m.routes = map[int8]bool{}
@@ -156,38 +188,27 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 		}
 	}
 	if q.Hash != "" {
-		m.hash = strings.ToLower(q.Hash)
+		m.hash = strings.ToLower(strings.TrimSpace(q.Hash))
 		if t := ix.byHash[m.hash]; t != nil {
-			lists = append(lists, []*Transmission{t})
+			sources = append(sources, source{[]*Transmission{t}, func() { m.hash = "" }})
 		} else {
 			m.empty = true
 		}
 	}
 	if q.Channel != "" {
 		m.channel = q.Channel
-		lists = append(lists, ix.byChannel[q.Channel])
+		sources = append(sources, source{ix.byChannel[q.Channel], func() { m.channel = "" }})
 	}
-	var obsSet map[int64]bool
-	if len(q.Observers) > 0 {
-		obsSet = map[int64]bool{}
+	regions := normRegions(q.Regions)
+	switch {
+	case len(q.Observers) > 0:
+		obsSet := map[int64]bool{}
+		regionSet := regionObservers(os, regions)
 		for _, id := range q.Observers {
-			if o := os.byID[strings.TrimSpace(id)]; o != nil {
+			if o := os.byID[strings.TrimSpace(id)]; o != nil && (regionSet == nil || regionSet[o.Idx]) {
 				obsSet[o.Idx] = true
 			}
 		}
-	}
-	if regions := normRegions(q.Regions); len(regions) > 0 {
-		regSet := map[int64]bool{}
-		for _, r := range regions {
-			for _, idx := range os.byIATA[r] {
-				if obsSet == nil || obsSet[idx] {
-					regSet[idx] = true
-				}
-			}
-		}
-		obsSet = regSet
-	}
-	if obsSet != nil {
 		m.observers = obsSet
 		if len(obsSet) == 0 {
 			m.empty = true
@@ -196,7 +217,21 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 		for idx := range obsSet {
 			merged = mergeIfMany(merged, ix.byObserverTx[idx], len(obsSet))
 		}
-		lists = append(lists, merged)
+		sources = append(sources, source{merged, func() { m.observers = nil }})
+	case len(regions) > 0:
+		m.observers = regionObservers(os, regions)
+		var merged []*Transmission
+		seen := map[string]bool{}
+		for _, r := range regions {
+			if !seen[r] {
+				seen[r] = true
+				merged = mergeIfMany(merged, ix.byRegion[r], len(regions))
+			}
+		}
+		if len(merged) == 0 {
+			m.empty = true
+		}
+		sources = append(sources, source{merged, func() { m.observers = nil }})
 	}
 	nodes := q.Nodes
 	if q.Node != "" {
@@ -210,17 +245,61 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 			m.nodeLists = append(m.nodeLists, l)
 			merged = mergeIfMany(merged, l, len(nodes))
 		}
-		lists = append(lists, merged)
+		sources = append(sources, source{merged, func() { m.nodeLists = nil }})
 	}
-	for _, l := range lists {
-		if len(l) < len(best) {
-			best = l
-		}
+	// Start from the smallest list and intersect it with the other index lists
+	// (binary search of each kept element: O(small · log large)), so every
+	// indexed filter is answered by its index rather than a per-packet check.
+	filters := sources[1:]
+	if len(filters) == 0 {
+		return ix.txs, m.finish()
 	}
+	sort.SliceStable(filters, func(i, j int) bool { return len(filters[i].list) < len(filters[j].list) })
+	list := filters[0].list
+	filters[0].drop()
+	for _, f := range filters[1:] {
+		list = intersectTx(list, f.list)
+		f.drop()
+	}
+	return list, m.finish()
+}
+
+// finish computes whether any predicate is left.
+func (m *matcher) finish() *matcher {
 	m.active = m.types != nil || m.routes != nil || m.since != 0 || m.until != 0 || m.hash != "" ||
 		m.channel != "" || m.observers != nil || m.nodeLists != nil
-	return best, m
+	return m
 }
+
+// intersectTx returns the elements of small that are also in large (both
+// ascending by id), as a new slice.
+func intersectTx(small, large []*Transmission) []*Transmission {
+	if len(small) > len(large) {
+		small, large = large, small
+	}
+	out := make([]*Transmission, 0, len(small))
+	lo := 0
+	for _, t := range small {
+		// Gallop from the previous position: matches are usually close by.
+		step, hi := 1, lo
+		for hi < len(large) && large[hi].ID < t.ID {
+			lo = hi + 1
+			hi += step
+			step *= 2
+		}
+		hi = min(hi+1, len(large))
+		i := lo + sort.Search(hi-lo, func(i int) bool { return large[lo+i].ID >= t.ID })
+		if i < len(large) && large[i].ID == t.ID {
+			out = append(out, t)
+		}
+		lo = i
+		if lo >= len(large) {
+			break
+		}
+	}
+	return out
+}
+
 
 // mergeIfMany returns l itself for a single-key filter (no copy), else the merge.
 func mergeIfMany(acc, l []*Transmission, keys int) []*Transmission {
@@ -371,7 +450,9 @@ type GroupedPage struct {
 }
 
 // GroupedPackets answers groupByHash=true: the same filters as Packets, sorted by
-// newest observation desc; Asc and BeforeID are ignored, Offset pages.
+// newest observation desc; Asc and BeforeID are ignored, Offset pages. The
+// sorted match list is cached per filter set until the data changes, or for at
+// most GroupedCacheTTL while it keeps changing (like the original's 3 s cache).
 func (s *Store) GroupedPackets(q PacketQuery) GroupedPage {
 	limit := clampLimit(q.Limit, DefaultPacketLimit, MaxPacketLimit)
 	os, ns := s.observers.Load(), s.nodes.Load()
@@ -381,32 +462,27 @@ func (s *Store) GroupedPackets(q PacketQuery) GroupedPage {
 	if m.empty {
 		return GroupedPage{Packets: []GroupedTx{}}
 	}
-	type item struct {
-		t      *Transmission
-		latest int64
-	}
-	matched := make([]item, 0, len(list))
-	for _, t := range list {
-		if !m.active || m.match(t) {
-			matched = append(matched, item{t, t.Latest()})
+	matched := s.grouped.get(q, s.gen.Load(), time.Now(), func() []ranked {
+		all := make([]ranked, 0, len(list))
+		for _, t := range list {
+			if !m.active || m.match(t) {
+				all = append(all, ranked{t, t.Latest()})
+			}
 		}
-	}
-	sort.Slice(matched, func(i, j int) bool {
-		if matched[i].latest != matched[j].latest {
-			return matched[i].latest > matched[j].latest
-		}
-		return matched[i].t.ID > matched[j].t.ID
+		sort.Slice(all, func(i, j int) bool { return rankedBefore(all[i], all[j]) })
+		return all
 	})
 	out := GroupedPage{Total: len(matched), Packets: []GroupedTx{}}
-	lo := min(q.Offset, len(matched))
+	lo := min(max(q.Offset, 0), len(matched))
 	hi := min(lo+limit, len(matched))
 	for _, it := range matched[lo:hi] {
 		t := it.t
+		latest := it.ms
 		tj := s.packetOf(os, t, false).JSON()
 		g := GroupedTx{
 			ID: t.ID, Hash: t.Hash, FirstSeen: tj.FirstSeen,
 			Count: tj.ObservationCount, ObservationCount: tj.ObservationCount,
-			ObserverCount: t.ObserverCount(), Latest: FormatTime(it.latest),
+			ObserverCount: t.ObserverCount(), Latest: FormatTime(latest),
 			ObserverID: tj.ObserverID, ObserverName: tj.ObserverName, ObserverIATA: tj.ObserverIATA,
 			PathJSON: tj.PathJSON, PayloadType: tj.PayloadType, RouteType: tj.RouteType,
 			RawHex: tj.RawHex, DecodedJSON: tj.DecodedJSON, SNR: tj.SNR, RSSI: tj.RSSI,

@@ -110,6 +110,8 @@ type Store struct {
 	prog    progress
 	mem     memCounters
 	subs    subscribers
+	grouped groupedCache
+	gen     atomic.Uint64 // bumped whenever the indexed data changes
 	syncSt  syncState // owned by the Run goroutine
 	started atomic.Bool
 }

@@ -47,8 +47,12 @@ func (s *Store) tick(ctx context.Context) error {
 		return wrapf(err, "begin sync read")
 	}
 	defer func() { _ = rtx.Rollback() }()
+	prevObservers := s.observers.Load()
 	if err := s.reloadObservers(ctx, rtx, obsSince); err != nil {
 		return err
+	}
+	if cur := s.observers.Load(); cur != prevObservers && iataChanged(prevObservers, cur) {
+		s.rebuildRegions(cur)
 	}
 	if err := s.reloadNodes(ctx, rtx, nodeSince); err != nil {
 		return err
@@ -126,6 +130,9 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 	}
 	s.applyChangesLocked(ch, s.observers.Load())
 	s.mu.Unlock()
+	if len(newTxs) > 0 || len(ch.added) > 0 {
+		s.gen.Add(1)
+	}
 	s.prog.loadedObs.Add(0)
 	s.publish(ch.added)
 }
@@ -299,10 +306,6 @@ func (s *Store) loadChunk(ctx context.Context) error {
 		return nil
 	}
 	minID, maxID := rows[len(rows)-1].ID, rows[0].ID
-	obsRows, err := db.ReadObservationsForTxRange(ctx, s.db, minID, maxID)
-	if err != nil {
-		return err
-	}
 	cutoff := s.retentionCutoff(s.cfg.Now())
 	ns := s.nodes.Load()
 	chunk := make([]*Transmission, 0, len(rows))
@@ -318,10 +321,14 @@ func (s *Store) loadChunk(ctx context.Context) error {
 		byID[t.ID] = t
 	}
 	var obs []*Observation
-	for _, r := range obsRows {
+	err = db.EachObservationForTxRange(ctx, s.db, minID, maxID, func(r *db.ObsRowBytes) error {
 		if t := byID[r.TransmissionID]; t != nil {
-			obs = append(obs, obsFromRow(r, t, &st.intern, ns, &st.scratch))
+			obs = append(obs, obsFromBytes(r, t, &st.intern, ns, &st.scratch))
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	ch := s.buildChanges(chunk, obs)
 	s.mergeOlder(chunk, ch)
@@ -442,4 +449,31 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	}
 	s.mu.Unlock()
 	s.mem.tracked.Add(ch.bytes)
+	s.gen.Add(1)
+}
+
+// iataChanged reports whether an observer known before moved to another IATA
+// code (the region index is keyed by the IATA at insertion time).
+func iataChanged(prev, cur *observerSet) bool {
+	for idx, o := range cur.byIdx {
+		if p := prev.byIdx[idx]; p != nil && p.IATA != o.IATA {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuildRegions rebuilds the region index from the per-observer index.
+func (s *Store) rebuildRegions(os *observerSet) {
+	ix := &s.idx // read without the lock: only this goroutine writes
+	byRegion := map[string][]*Transmission{}
+	for idx, l := range ix.byObserverTx {
+		if o := os.byIdx[idx]; o != nil && o.IATA != "" {
+			byRegion[o.IATA] = mergeTx(byRegion[o.IATA], l)
+		}
+	}
+	s.mu.Lock()
+	ix.byRegion = byRegion
+	s.mu.Unlock()
+	s.log.Info("region index rebuilt after an observer changed IATA", "regions", len(byRegion))
 }

@@ -215,11 +215,25 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	startProc(t, tmp, "ingestor", ingestor, "-config", cfgPath)
-	poll(t, "the ingestor to create its database", 30*time.Second, func() (bool, string) {
-		_, err := os.Stat(dbPath)
-		return err == nil, fmt.Sprint(err)
+	// The ingestor's 1 Hz stats file says when its MQTT source is connected; the subscribe
+	// itself is asynchronous, so allow it a moment more before the burst.
+	statsPath := filepath.Join(tmp, "ingestor-stats.json")
+	poll(t, "the ingestor to connect to the broker", 30*time.Second, func() (bool, string) {
+		b, err := os.ReadFile(statsPath)
+		if err != nil {
+			return false, err.Error()
+		}
+		var st struct {
+			Sources []struct {
+				Connected bool `json:"connected"`
+			} `json:"sources"`
+		}
+		if err := json.Unmarshal(b, &st); err != nil {
+			return false, err.Error()
+		}
+		return len(st.Sources) == 1 && st.Sources[0].Connected, string(b)
 	})
-	time.Sleep(time.Second) // let it finish subscribing before the burst
+	time.Sleep(time.Second)
 
 	msgs, xssKey, known, sim := buildWorkload(t)
 	distinct := len(known)

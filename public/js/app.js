@@ -6,6 +6,7 @@ import * as live from './live.js';
 import * as router from './router.js';
 import { renderRegionBar } from './region.js';
 import { num } from './format.js';
+import * as search from './search.js';
 
 // ---- theme ----
 const themeToggle = $('#theme-toggle');
@@ -55,6 +56,8 @@ router.onRoute((p) => {
   const toasts = $('#toasts');
   while (toasts.firstChild) toasts.removeChild(toasts.firstChild);
 });
+
+search.install($('#search-btn'));
 
 // ---- live connection state ----
 const wsEl = $('#ws-state');

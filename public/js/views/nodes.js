@@ -81,13 +81,20 @@ function renderRow(n, tr) {
 }
 
 function select(pk) {
+  const hadFocus = S.panel.contains(document.activeElement);
   if (S.cleanupDetail) S.cleanupDetail();
   S.selected = pk;
   sync();
   S.vt.refresh();
   S.panel.hidden = !pk;
-  if (pk) S.cleanupDetail = renderNodeDetail(S.panel, pk, { onClose: () => select(null) });
-  else S.cleanupDetail = null;
+  if (pk) {
+    S.cleanupDetail = renderNodeDetail(S.panel, pk, { onClose: () => select(null) });
+    // Narrow screens show the panel as a slide-over on top of the list: move focus into it.
+    if (window.matchMedia('(max-width: 1023px)').matches) S.panel.focus({ preventScroll: true });
+  } else {
+    if (hadFocus) S.vt.el.focus({ preventScroll: true });
+    S.cleanupDetail = null;
+  }
 }
 
 async function load() {
@@ -157,7 +164,7 @@ export function mount(el, p) {
   });
   S.empty = h('p', { class: 'empty', hidden: true }, 'No nodes match these filters.');
   S.tableWrap = h('div', { class: 'table-wrap' }, S.vt.el, S.empty);
-  S.panel = h('aside', { class: 'node-panel', 'aria-label': 'Node details', hidden: true });
+  S.panel = h('aside', { class: 'node-panel', 'aria-label': 'Node details', hidden: true, tabindex: '-1' });
   el.appendChild(h('div', { class: 'nodes-page' },
     h('section', { class: 'list-pane' },
       h('div', { class: 'page-head' }, h('h1', null, 'Nodes ', S.count), h('span', { class: 'spacer' }), S.counts),

@@ -146,7 +146,9 @@ function rebuild() {
   S.rows = rows;
   S.vt.setItems(rows);
   S.vt.setSort(S.sort.key, S.sort.dir);
-  S.count.textContent = `(${base.length.toLocaleString()})`;
+  // The server may cap the page size; say so when it holds more than we loaded.
+  const more = S.group && !S.types.size && S.total > base.length ? ` of ${S.total.toLocaleString()}` : '';
+  S.count.textContent = `(${base.length.toLocaleString()}${more})`;
   S.count.dataset.count = String(base.length);
   S.empty.hidden = base.length > 0;
 }
@@ -402,6 +404,8 @@ export function mount(el, p) {
   document.addEventListener('keydown', S.onKey);
   S.onRegion = () => load();
   window.addEventListener('region-changed', S.onRegion);
+  S.onTheme = () => S.vt.refresh(); // hash stripe colours are theme-dependent
+  window.addEventListener('theme-changed', S.onTheme);
   S.unsub = live.subscribe(onBatch);
   loadObservers();
   syncURL();
@@ -414,5 +418,6 @@ export function unmount() {
   S.vt.destroy();
   document.removeEventListener('keydown', S.onKey);
   window.removeEventListener('region-changed', S.onRegion);
+  window.removeEventListener('theme-changed', S.onTheme);
   S = null;
 }
