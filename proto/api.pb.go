@@ -5654,6 +5654,753 @@ func (x *LiveMessage) GetData() *LivePacket {
 	return nil
 }
 
+type EndpointStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	AvgMs         float64                `protobuf:"fixed64,2,opt,name=avgMs,proto3" json:"avgMs,omitempty"`
+	P50Ms         float64                `protobuf:"fixed64,3,opt,name=p50Ms,proto3" json:"p50Ms,omitempty"`
+	P95Ms         float64                `protobuf:"fixed64,4,opt,name=p95Ms,proto3" json:"p95Ms,omitempty"`
+	MaxMs         float64                `protobuf:"fixed64,5,opt,name=maxMs,proto3" json:"maxMs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndpointStats) Reset() {
+	*x = EndpointStats{}
+	mi := &file_api_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndpointStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndpointStats) ProtoMessage() {}
+
+func (x *EndpointStats) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndpointStats.ProtoReflect.Descriptor instead.
+func (*EndpointStats) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *EndpointStats) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *EndpointStats) GetAvgMs() float64 {
+	if x != nil {
+		return x.AvgMs
+	}
+	return 0
+}
+
+func (x *EndpointStats) GetP50Ms() float64 {
+	if x != nil {
+		return x.P50Ms
+	}
+	return 0
+}
+
+func (x *EndpointStats) GetP95Ms() float64 {
+	if x != nil {
+		return x.P95Ms
+	}
+	return 0
+}
+
+func (x *EndpointStats) GetMaxMs() float64 {
+	if x != nil {
+		return x.MaxMs
+	}
+	return 0
+}
+
+type PerfCache struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Size          int64                  `protobuf:"varint,1,opt,name=size,proto3" json:"size,omitempty"`
+	Hits          int64                  `protobuf:"varint,2,opt,name=hits,proto3" json:"hits,omitempty"`
+	Misses        int64                  `protobuf:"varint,3,opt,name=misses,proto3" json:"misses,omitempty"`
+	StaleHits     int64                  `protobuf:"varint,4,opt,name=staleHits,proto3" json:"staleHits,omitempty"`
+	Recomputes    int64                  `protobuf:"varint,5,opt,name=recomputes,proto3" json:"recomputes,omitempty"`
+	HitRate       float64                `protobuf:"fixed64,6,opt,name=hitRate,proto3" json:"hitRate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PerfCache) Reset() {
+	*x = PerfCache{}
+	mi := &file_api_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PerfCache) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PerfCache) ProtoMessage() {}
+
+func (x *PerfCache) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PerfCache.ProtoReflect.Descriptor instead.
+func (*PerfCache) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *PerfCache) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *PerfCache) GetHits() int64 {
+	if x != nil {
+		return x.Hits
+	}
+	return 0
+}
+
+func (x *PerfCache) GetMisses() int64 {
+	if x != nil {
+		return x.Misses
+	}
+	return 0
+}
+
+func (x *PerfCache) GetStaleHits() int64 {
+	if x != nil {
+		return x.StaleHits
+	}
+	return 0
+}
+
+func (x *PerfCache) GetRecomputes() int64 {
+	if x != nil {
+		return x.Recomputes
+	}
+	return 0
+}
+
+func (x *PerfCache) GetHitRate() float64 {
+	if x != nil {
+		return x.HitRate
+	}
+	return 0
+}
+
+type StoreIndexes struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ByHash        int64                  `protobuf:"varint,1,opt,name=byHash,proto3" json:"byHash,omitempty"`
+	ByObserver    int64                  `protobuf:"varint,2,opt,name=byObserver,proto3" json:"byObserver,omitempty"`
+	ByNode        int64                  `protobuf:"varint,3,opt,name=byNode,proto3" json:"byNode,omitempty"`
+	ByType        int64                  `protobuf:"varint,4,opt,name=byType,proto3" json:"byType,omitempty"`
+	ByChannel     int64                  `protobuf:"varint,5,opt,name=byChannel,proto3" json:"byChannel,omitempty"`
+	ByFrom        int64                  `protobuf:"varint,6,opt,name=byFrom,proto3" json:"byFrom,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoreIndexes) Reset() {
+	*x = StoreIndexes{}
+	mi := &file_api_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoreIndexes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoreIndexes) ProtoMessage() {}
+
+func (x *StoreIndexes) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoreIndexes.ProtoReflect.Descriptor instead.
+func (*StoreIndexes) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *StoreIndexes) GetByHash() int64 {
+	if x != nil {
+		return x.ByHash
+	}
+	return 0
+}
+
+func (x *StoreIndexes) GetByObserver() int64 {
+	if x != nil {
+		return x.ByObserver
+	}
+	return 0
+}
+
+func (x *StoreIndexes) GetByNode() int64 {
+	if x != nil {
+		return x.ByNode
+	}
+	return 0
+}
+
+func (x *StoreIndexes) GetByType() int64 {
+	if x != nil {
+		return x.ByType
+	}
+	return 0
+}
+
+func (x *StoreIndexes) GetByChannel() int64 {
+	if x != nil {
+		return x.ByChannel
+	}
+	return 0
+}
+
+func (x *StoreIndexes) GetByFrom() int64 {
+	if x != nil {
+		return x.ByFrom
+	}
+	return 0
+}
+
+// The store's own memory accounting.
+type StoreMemory struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Packets           int64                  `protobuf:"varint,1,opt,name=packets,proto3" json:"packets,omitempty"`
+	Observations      int64                  `protobuf:"varint,2,opt,name=observations,proto3" json:"observations,omitempty"`
+	TrackedMB         float64                `protobuf:"fixed64,3,opt,name=trackedMB,proto3" json:"trackedMB,omitempty"`
+	MaxMB             int64                  `protobuf:"varint,4,opt,name=maxMB,proto3" json:"maxMB,omitempty"`
+	AvgBytesPerPacket int64                  `protobuf:"varint,5,opt,name=avgBytesPerPacket,proto3" json:"avgBytesPerPacket,omitempty"`
+	Evicted           int64                  `protobuf:"varint,6,opt,name=evicted,proto3" json:"evicted,omitempty"`
+	OldestFirstSeen   string                 `protobuf:"bytes,7,opt,name=oldestFirstSeen,proto3" json:"oldestFirstSeen,omitempty"`
+	Indexes           *StoreIndexes          `protobuf:"bytes,8,opt,name=indexes,proto3" json:"indexes,omitempty"`
+	AccountingNote    string                 `protobuf:"bytes,9,opt,name=accountingNote,proto3" json:"accountingNote,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *StoreMemory) Reset() {
+	*x = StoreMemory{}
+	mi := &file_api_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoreMemory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoreMemory) ProtoMessage() {}
+
+func (x *StoreMemory) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoreMemory.ProtoReflect.Descriptor instead.
+func (*StoreMemory) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *StoreMemory) GetPackets() int64 {
+	if x != nil {
+		return x.Packets
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetObservations() int64 {
+	if x != nil {
+		return x.Observations
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetTrackedMB() float64 {
+	if x != nil {
+		return x.TrackedMB
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetMaxMB() int64 {
+	if x != nil {
+		return x.MaxMB
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetAvgBytesPerPacket() int64 {
+	if x != nil {
+		return x.AvgBytesPerPacket
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetEvicted() int64 {
+	if x != nil {
+		return x.Evicted
+	}
+	return 0
+}
+
+func (x *StoreMemory) GetOldestFirstSeen() string {
+	if x != nil {
+		return x.OldestFirstSeen
+	}
+	return ""
+}
+
+func (x *StoreMemory) GetIndexes() *StoreIndexes {
+	if x != nil {
+		return x.Indexes
+	}
+	return nil
+}
+
+func (x *StoreMemory) GetAccountingNote() string {
+	if x != nil {
+		return x.AccountingNote
+	}
+	return ""
+}
+
+type PerfPacketStore struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	TotalLoaded            int64                  `protobuf:"varint,1,opt,name=totalLoaded,proto3" json:"totalLoaded,omitempty"`
+	TotalObservations      int64                  `protobuf:"varint,2,opt,name=totalObservations,proto3" json:"totalObservations,omitempty"`
+	Evicted                int64                  `protobuf:"varint,3,opt,name=evicted,proto3" json:"evicted,omitempty"`
+	InMemory               int64                  `protobuf:"varint,4,opt,name=inMemory,proto3" json:"inMemory,omitempty"`
+	SqliteOnly             bool                   `protobuf:"varint,5,opt,name=sqliteOnly,proto3" json:"sqliteOnly,omitempty"`
+	EstimatedMB            float64                `protobuf:"fixed64,6,opt,name=estimatedMB,proto3" json:"estimatedMB,omitempty"`
+	TrackedMB              float64                `protobuf:"fixed64,7,opt,name=trackedMB,proto3" json:"trackedMB,omitempty"`
+	AvgBytesPerPacket      int64                  `protobuf:"varint,8,opt,name=avgBytesPerPacket,proto3" json:"avgBytesPerPacket,omitempty"`
+	MaxMB                  int64                  `protobuf:"varint,9,opt,name=maxMB,proto3" json:"maxMB,omitempty"`
+	Memory                 *StoreMemory           `protobuf:"bytes,10,opt,name=memory,proto3" json:"memory,omitempty"`
+	BackgroundLoadComplete bool                   `protobuf:"varint,11,opt,name=backgroundLoadComplete,proto3" json:"backgroundLoadComplete,omitempty"`
+	BackgroundLoadFailed   bool                   `protobuf:"varint,12,opt,name=backgroundLoadFailed,proto3" json:"backgroundLoadFailed,omitempty"`
+	BackgroundLoadProgress float64                `protobuf:"fixed64,13,opt,name=backgroundLoadProgress,proto3" json:"backgroundLoadProgress,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *PerfPacketStore) Reset() {
+	*x = PerfPacketStore{}
+	mi := &file_api_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PerfPacketStore) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PerfPacketStore) ProtoMessage() {}
+
+func (x *PerfPacketStore) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PerfPacketStore.ProtoReflect.Descriptor instead.
+func (*PerfPacketStore) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *PerfPacketStore) GetTotalLoaded() int64 {
+	if x != nil {
+		return x.TotalLoaded
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetTotalObservations() int64 {
+	if x != nil {
+		return x.TotalObservations
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetEvicted() int64 {
+	if x != nil {
+		return x.Evicted
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetInMemory() int64 {
+	if x != nil {
+		return x.InMemory
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetSqliteOnly() bool {
+	if x != nil {
+		return x.SqliteOnly
+	}
+	return false
+}
+
+func (x *PerfPacketStore) GetEstimatedMB() float64 {
+	if x != nil {
+		return x.EstimatedMB
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetTrackedMB() float64 {
+	if x != nil {
+		return x.TrackedMB
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetAvgBytesPerPacket() int64 {
+	if x != nil {
+		return x.AvgBytesPerPacket
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetMaxMB() int64 {
+	if x != nil {
+		return x.MaxMB
+	}
+	return 0
+}
+
+func (x *PerfPacketStore) GetMemory() *StoreMemory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+func (x *PerfPacketStore) GetBackgroundLoadComplete() bool {
+	if x != nil {
+		return x.BackgroundLoadComplete
+	}
+	return false
+}
+
+func (x *PerfPacketStore) GetBackgroundLoadFailed() bool {
+	if x != nil {
+		return x.BackgroundLoadFailed
+	}
+	return false
+}
+
+func (x *PerfPacketStore) GetBackgroundLoadProgress() float64 {
+	if x != nil {
+		return x.BackgroundLoadProgress
+	}
+	return 0
+}
+
+type PerfGoRuntime struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Goroutines    int64                  `protobuf:"varint,1,opt,name=goroutines,proto3" json:"goroutines,omitempty"`
+	NumGC         int64                  `protobuf:"varint,2,opt,name=numGC,proto3" json:"numGC,omitempty"`
+	PauseTotalMs  float64                `protobuf:"fixed64,3,opt,name=pauseTotalMs,proto3" json:"pauseTotalMs,omitempty"`
+	LastPauseMs   float64                `protobuf:"fixed64,4,opt,name=lastPauseMs,proto3" json:"lastPauseMs,omitempty"`
+	HeapAllocMB   float64                `protobuf:"fixed64,5,opt,name=heapAllocMB,proto3" json:"heapAllocMB,omitempty"`
+	HeapSysMB     float64                `protobuf:"fixed64,6,opt,name=heapSysMB,proto3" json:"heapSysMB,omitempty"`
+	HeapInuseMB   float64                `protobuf:"fixed64,7,opt,name=heapInuseMB,proto3" json:"heapInuseMB,omitempty"`
+	HeapIdleMB    float64                `protobuf:"fixed64,8,opt,name=heapIdleMB,proto3" json:"heapIdleMB,omitempty"`
+	NumCPU        int64                  `protobuf:"varint,9,opt,name=numCPU,proto3" json:"numCPU,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PerfGoRuntime) Reset() {
+	*x = PerfGoRuntime{}
+	mi := &file_api_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PerfGoRuntime) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PerfGoRuntime) ProtoMessage() {}
+
+func (x *PerfGoRuntime) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PerfGoRuntime.ProtoReflect.Descriptor instead.
+func (*PerfGoRuntime) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *PerfGoRuntime) GetGoroutines() int64 {
+	if x != nil {
+		return x.Goroutines
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetNumGC() int64 {
+	if x != nil {
+		return x.NumGC
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetPauseTotalMs() float64 {
+	if x != nil {
+		return x.PauseTotalMs
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetLastPauseMs() float64 {
+	if x != nil {
+		return x.LastPauseMs
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetHeapAllocMB() float64 {
+	if x != nil {
+		return x.HeapAllocMB
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetHeapSysMB() float64 {
+	if x != nil {
+		return x.HeapSysMB
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetHeapInuseMB() float64 {
+	if x != nil {
+		return x.HeapInuseMB
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetHeapIdleMB() float64 {
+	if x != nil {
+		return x.HeapIdleMB
+	}
+	return 0
+}
+
+func (x *PerfGoRuntime) GetNumCPU() int64 {
+	if x != nil {
+		return x.NumCPU
+	}
+	return 0
+}
+
+// GET /api/perf
+type Perf struct {
+	state         protoimpl.MessageState    `protogen:"open.v1"`
+	Uptime        int64                     `protobuf:"varint,1,opt,name=uptime,proto3" json:"uptime,omitempty"`
+	TotalRequests int64                     `protobuf:"varint,2,opt,name=totalRequests,proto3" json:"totalRequests,omitempty"`
+	AvgMs         float64                   `protobuf:"fixed64,3,opt,name=avgMs,proto3" json:"avgMs,omitempty"`
+	Endpoints     map[string]*EndpointStats `protobuf:"bytes,4,rep,name=endpoints,proto3" json:"endpoints,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	SlowQueries   []*SlowRequest            `protobuf:"bytes,5,rep,name=slowQueries,proto3" json:"slowQueries,omitempty"`
+	Cache         *PerfCache                `protobuf:"bytes,6,opt,name=cache,proto3" json:"cache,omitempty"`
+	PacketStore   *PerfPacketStore          `protobuf:"bytes,7,opt,name=packetStore,proto3" json:"packetStore,omitempty"`
+	GoRuntime     *PerfGoRuntime            `protobuf:"bytes,8,opt,name=goRuntime,proto3" json:"goRuntime,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Perf) Reset() {
+	*x = Perf{}
+	mi := &file_api_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Perf) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Perf) ProtoMessage() {}
+
+func (x *Perf) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Perf.ProtoReflect.Descriptor instead.
+func (*Perf) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *Perf) GetUptime() int64 {
+	if x != nil {
+		return x.Uptime
+	}
+	return 0
+}
+
+func (x *Perf) GetTotalRequests() int64 {
+	if x != nil {
+		return x.TotalRequests
+	}
+	return 0
+}
+
+func (x *Perf) GetAvgMs() float64 {
+	if x != nil {
+		return x.AvgMs
+	}
+	return 0
+}
+
+func (x *Perf) GetEndpoints() map[string]*EndpointStats {
+	if x != nil {
+		return x.Endpoints
+	}
+	return nil
+}
+
+func (x *Perf) GetSlowQueries() []*SlowRequest {
+	if x != nil {
+		return x.SlowQueries
+	}
+	return nil
+}
+
+func (x *Perf) GetCache() *PerfCache {
+	if x != nil {
+		return x.Cache
+	}
+	return nil
+}
+
+func (x *Perf) GetPacketStore() *PerfPacketStore {
+	if x != nil {
+		return x.PacketStore
+	}
+	return nil
+}
+
+func (x *Perf) GetGoRuntime() *PerfGoRuntime {
+	if x != nil {
+		return x.GoRuntime
+	}
+	return nil
+}
+
+// POST /api/perf/reset
+type Ok struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ok            bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ok) Reset() {
+	*x = Ok{}
+	mi := &file_api_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ok) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ok) ProtoMessage() {}
+
+func (x *Ok) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ok.ProtoReflect.Descriptor instead.
+func (*Ok) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *Ok) GetOk() bool {
+	if x != nil {
+		return x.Ok
+	}
+	return false
+}
+
 var File_api_proto protoreflect.FileDescriptor
 
 const file_api_proto_rawDesc = "" +
@@ -6214,7 +6961,86 @@ const file_api_proto_rawDesc = "" +
 	"\x06packet\x18\x12 \x01(\v2\x18.corescope.v1.LivePacketR\x06packet\"O\n" +
 	"\vLiveMessage\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12,\n" +
-	"\x04data\x18\x02 \x01(\v2\x18.corescope.v1.LivePacketR\x04dataB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	"\x04data\x18\x02 \x01(\v2\x18.corescope.v1.LivePacketR\x04data\"}\n" +
+	"\rEndpointStats\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\x12\x14\n" +
+	"\x05avgMs\x18\x02 \x01(\x01R\x05avgMs\x12\x14\n" +
+	"\x05p50Ms\x18\x03 \x01(\x01R\x05p50Ms\x12\x14\n" +
+	"\x05p95Ms\x18\x04 \x01(\x01R\x05p95Ms\x12\x14\n" +
+	"\x05maxMs\x18\x05 \x01(\x01R\x05maxMs\"\xa3\x01\n" +
+	"\tPerfCache\x12\x12\n" +
+	"\x04size\x18\x01 \x01(\x03R\x04size\x12\x12\n" +
+	"\x04hits\x18\x02 \x01(\x03R\x04hits\x12\x16\n" +
+	"\x06misses\x18\x03 \x01(\x03R\x06misses\x12\x1c\n" +
+	"\tstaleHits\x18\x04 \x01(\x03R\tstaleHits\x12\x1e\n" +
+	"\n" +
+	"recomputes\x18\x05 \x01(\x03R\n" +
+	"recomputes\x12\x18\n" +
+	"\ahitRate\x18\x06 \x01(\x01R\ahitRate\"\xac\x01\n" +
+	"\fStoreIndexes\x12\x16\n" +
+	"\x06byHash\x18\x01 \x01(\x03R\x06byHash\x12\x1e\n" +
+	"\n" +
+	"byObserver\x18\x02 \x01(\x03R\n" +
+	"byObserver\x12\x16\n" +
+	"\x06byNode\x18\x03 \x01(\x03R\x06byNode\x12\x16\n" +
+	"\x06byType\x18\x04 \x01(\x03R\x06byType\x12\x1c\n" +
+	"\tbyChannel\x18\x05 \x01(\x03R\tbyChannel\x12\x16\n" +
+	"\x06byFrom\x18\x06 \x01(\x03R\x06byFrom\"\xcf\x02\n" +
+	"\vStoreMemory\x12\x18\n" +
+	"\apackets\x18\x01 \x01(\x03R\apackets\x12\"\n" +
+	"\fobservations\x18\x02 \x01(\x03R\fobservations\x12\x1c\n" +
+	"\ttrackedMB\x18\x03 \x01(\x01R\ttrackedMB\x12\x14\n" +
+	"\x05maxMB\x18\x04 \x01(\x03R\x05maxMB\x12,\n" +
+	"\x11avgBytesPerPacket\x18\x05 \x01(\x03R\x11avgBytesPerPacket\x12\x18\n" +
+	"\aevicted\x18\x06 \x01(\x03R\aevicted\x12(\n" +
+	"\x0foldestFirstSeen\x18\a \x01(\tR\x0foldestFirstSeen\x124\n" +
+	"\aindexes\x18\b \x01(\v2\x1a.corescope.v1.StoreIndexesR\aindexes\x12&\n" +
+	"\x0eaccountingNote\x18\t \x01(\tR\x0eaccountingNote\"\x92\x04\n" +
+	"\x0fPerfPacketStore\x12 \n" +
+	"\vtotalLoaded\x18\x01 \x01(\x03R\vtotalLoaded\x12,\n" +
+	"\x11totalObservations\x18\x02 \x01(\x03R\x11totalObservations\x12\x18\n" +
+	"\aevicted\x18\x03 \x01(\x03R\aevicted\x12\x1a\n" +
+	"\binMemory\x18\x04 \x01(\x03R\binMemory\x12\x1e\n" +
+	"\n" +
+	"sqliteOnly\x18\x05 \x01(\bR\n" +
+	"sqliteOnly\x12 \n" +
+	"\vestimatedMB\x18\x06 \x01(\x01R\vestimatedMB\x12\x1c\n" +
+	"\ttrackedMB\x18\a \x01(\x01R\ttrackedMB\x12,\n" +
+	"\x11avgBytesPerPacket\x18\b \x01(\x03R\x11avgBytesPerPacket\x12\x14\n" +
+	"\x05maxMB\x18\t \x01(\x03R\x05maxMB\x121\n" +
+	"\x06memory\x18\n" +
+	" \x01(\v2\x19.corescope.v1.StoreMemoryR\x06memory\x126\n" +
+	"\x16backgroundLoadComplete\x18\v \x01(\bR\x16backgroundLoadComplete\x122\n" +
+	"\x14backgroundLoadFailed\x18\f \x01(\bR\x14backgroundLoadFailed\x126\n" +
+	"\x16backgroundLoadProgress\x18\r \x01(\x01R\x16backgroundLoadProgress\"\xa5\x02\n" +
+	"\rPerfGoRuntime\x12\x1e\n" +
+	"\n" +
+	"goroutines\x18\x01 \x01(\x03R\n" +
+	"goroutines\x12\x14\n" +
+	"\x05numGC\x18\x02 \x01(\x03R\x05numGC\x12\"\n" +
+	"\fpauseTotalMs\x18\x03 \x01(\x01R\fpauseTotalMs\x12 \n" +
+	"\vlastPauseMs\x18\x04 \x01(\x01R\vlastPauseMs\x12 \n" +
+	"\vheapAllocMB\x18\x05 \x01(\x01R\vheapAllocMB\x12\x1c\n" +
+	"\theapSysMB\x18\x06 \x01(\x01R\theapSysMB\x12 \n" +
+	"\vheapInuseMB\x18\a \x01(\x01R\vheapInuseMB\x12\x1e\n" +
+	"\n" +
+	"heapIdleMB\x18\b \x01(\x01R\n" +
+	"heapIdleMB\x12\x16\n" +
+	"\x06numCPU\x18\t \x01(\x03R\x06numCPU\"\xde\x03\n" +
+	"\x04Perf\x12\x16\n" +
+	"\x06uptime\x18\x01 \x01(\x03R\x06uptime\x12$\n" +
+	"\rtotalRequests\x18\x02 \x01(\x03R\rtotalRequests\x12\x14\n" +
+	"\x05avgMs\x18\x03 \x01(\x01R\x05avgMs\x12?\n" +
+	"\tendpoints\x18\x04 \x03(\v2!.corescope.v1.Perf.EndpointsEntryR\tendpoints\x12;\n" +
+	"\vslowQueries\x18\x05 \x03(\v2\x19.corescope.v1.SlowRequestR\vslowQueries\x12-\n" +
+	"\x05cache\x18\x06 \x01(\v2\x17.corescope.v1.PerfCacheR\x05cache\x12?\n" +
+	"\vpacketStore\x18\a \x01(\v2\x1d.corescope.v1.PerfPacketStoreR\vpacketStore\x129\n" +
+	"\tgoRuntime\x18\b \x01(\v2\x1b.corescope.v1.PerfGoRuntimeR\tgoRuntime\x1aY\n" +
+	"\x0eEndpointsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
+	"\x05value\x18\x02 \x01(\v2\x1b.corescope.v1.EndpointStatsR\x05value:\x028\x01\"\x14\n" +
+	"\x02Ok\x12\x0e\n" +
+	"\x02ok\x18\x01 \x01(\bR\x02okB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_api_proto_rawDescOnce sync.Once
@@ -6228,7 +7054,7 @@ func file_api_proto_rawDescGZIP() []byte {
 	return file_api_proto_rawDescData
 }
 
-var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
+var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
 var file_api_proto_goTypes = []any{
 	(*Error)(nil),               // 0: corescope.v1.Error
 	(*BackfillProgress)(nil),    // 1: corescope.v1.BackfillProgress
@@ -6298,18 +7124,27 @@ var file_api_proto_goTypes = []any{
 	(*LiveDecoded)(nil),         // 65: corescope.v1.LiveDecoded
 	(*LivePacket)(nil),          // 66: corescope.v1.LivePacket
 	(*LiveMessage)(nil),         // 67: corescope.v1.LiveMessage
-	nil,                         // 68: corescope.v1.ConfigRegionsMap.EntriesEntry
-	nil,                         // 69: corescope.v1.IataCoords.CoordsEntry
-	nil,                         // 70: corescope.v1.BatchObservations.ResultsEntry
-	nil,                         // 71: corescope.v1.ResolvedHops.ResolvedEntry
-	(*structpb.Struct)(nil),     // 72: google.protobuf.Struct
-	(*structpb.Value)(nil),      // 73: google.protobuf.Value
-	(*structpb.ListValue)(nil),  // 74: google.protobuf.ListValue
+	(*EndpointStats)(nil),       // 68: corescope.v1.EndpointStats
+	(*PerfCache)(nil),           // 69: corescope.v1.PerfCache
+	(*StoreIndexes)(nil),        // 70: corescope.v1.StoreIndexes
+	(*StoreMemory)(nil),         // 71: corescope.v1.StoreMemory
+	(*PerfPacketStore)(nil),     // 72: corescope.v1.PerfPacketStore
+	(*PerfGoRuntime)(nil),       // 73: corescope.v1.PerfGoRuntime
+	(*Perf)(nil),                // 74: corescope.v1.Perf
+	(*Ok)(nil),                  // 75: corescope.v1.Ok
+	nil,                         // 76: corescope.v1.ConfigRegionsMap.EntriesEntry
+	nil,                         // 77: corescope.v1.IataCoords.CoordsEntry
+	nil,                         // 78: corescope.v1.BatchObservations.ResultsEntry
+	nil,                         // 79: corescope.v1.ResolvedHops.ResolvedEntry
+	nil,                         // 80: corescope.v1.Perf.EndpointsEntry
+	(*structpb.Struct)(nil),     // 81: google.protobuf.Struct
+	(*structpb.Value)(nil),      // 82: google.protobuf.Value
+	(*structpb.ListValue)(nil),  // 83: google.protobuf.ListValue
 }
 var file_api_proto_depIdxs = []int32{
 	1,  // 0: corescope.v1.Healthz.from_pubkey_backfill:type_name -> corescope.v1.BackfillProgress
 	3,  // 1: corescope.v1.PerfSummary.recentSlow:type_name -> corescope.v1.SlowRequest
-	72, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
+	81, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
 	5,  // 3: corescope.v1.Health.memory:type_name -> corescope.v1.HealthMemory
 	6,  // 4: corescope.v1.Health.eventLoop:type_name -> corescope.v1.HealthEventLoop
 	7,  // 5: corescope.v1.Health.cache:type_name -> corescope.v1.HealthCache
@@ -6318,31 +7153,31 @@ var file_api_proto_depIdxs = []int32{
 	4,  // 8: corescope.v1.Health.perf:type_name -> corescope.v1.PerfSummary
 	10, // 9: corescope.v1.Health.ingestor:type_name -> corescope.v1.IngestorStatus
 	12, // 10: corescope.v1.Stats.counts:type_name -> corescope.v1.RoleCounts
-	73, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
+	82, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
 	14, // 12: corescope.v1.ConfigClient.healthThresholds:type_name -> corescope.v1.HealthThresholdsMs
-	73, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
-	73, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
-	73, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
-	73, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
-	73, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
-	73, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
-	73, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
-	73, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
-	73, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
+	82, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
+	82, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
+	82, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
+	82, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
+	82, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
+	82, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
+	82, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
+	82, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
+	82, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
 	15, // 22: corescope.v1.ConfigClient.timestamps:type_name -> corescope.v1.Timestamps
-	68, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
-	72, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
-	72, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
-	72, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
-	72, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
-	72, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
-	72, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
-	74, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
-	74, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
+	76, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
+	81, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
+	81, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
+	81, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
+	81, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
+	81, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
+	81, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
+	83, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
+	83, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
 	21, // 32: corescope.v1.AreaList.items:type_name -> corescope.v1.Area
-	69, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
-	73, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
-	73, // 35: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
+	77, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
+	82, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
+	82, // 35: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
 	25, // 36: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
 	26, // 37: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
 	28, // 38: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
@@ -6351,10 +7186,10 @@ var file_api_proto_depIdxs = []int32{
 	25, // 41: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
 	32, // 42: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
 	25, // 43: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
-	70, // 44: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
+	78, // 44: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
 	36, // 45: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
 	37, // 46: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
-	72, // 47: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
+	81, // 47: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
 	38, // 48: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
 	32, // 49: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
 	38, // 50: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
@@ -6375,25 +7210,33 @@ var file_api_proto_depIdxs = []int32{
 	55, // 65: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
 	54, // 66: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
 	54, // 67: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
-	71, // 68: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
+	79, // 68: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
 	59, // 69: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
 	61, // 70: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
 	63, // 71: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
 	36, // 72: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
-	72, // 73: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
+	81, // 73: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
 	37, // 74: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
-	73, // 75: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
+	82, // 75: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
 	65, // 76: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
 	66, // 77: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
 	66, // 78: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
-	23, // 79: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
-	34, // 80: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
-	57, // 81: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
-	82, // [82:82] is the sub-list for method output_type
-	82, // [82:82] is the sub-list for method input_type
-	82, // [82:82] is the sub-list for extension type_name
-	82, // [82:82] is the sub-list for extension extendee
-	0,  // [0:82] is the sub-list for field type_name
+	70, // 79: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
+	71, // 80: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
+	80, // 81: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
+	3,  // 82: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
+	69, // 83: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
+	72, // 84: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
+	73, // 85: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
+	23, // 86: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
+	34, // 87: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
+	57, // 88: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
+	68, // 89: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
+	90, // [90:90] is the sub-list for method output_type
+	90, // [90:90] is the sub-list for method input_type
+	90, // [90:90] is the sub-list for extension type_name
+	90, // [90:90] is the sub-list for extension extendee
+	0,  // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_api_proto_init() }
@@ -6407,7 +7250,7 @@ func file_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_proto_rawDesc), len(file_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   72,
+			NumMessages:   81,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

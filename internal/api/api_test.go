@@ -3,7 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
+	"strconv"
 	"testing"
 )
 
@@ -31,7 +31,7 @@ func TestFixtureServesEveryCoreEndpoint(t *testing.T) {
 		"/api/packets", "/api/packets?expand=observations&limit=20", "/api/packets?groupByHash=true",
 		"/api/packets?type=5&limit=100", "/api/packets?order=asc&since=2020-01-01T00:00:00Z",
 		"/api/packets/timestamps?since=2020-01-01T00:00:00Z",
-		"/api/packets/" + hash, "/api/packets/" + itoa(id),
+		"/api/packets/" + hash, "/api/packets/" + strconv.FormatInt(id, 10),
 		"/api/observers", "/api/traces/" + hash, "/api/iata-coords",
 	} {
 		getJSON(t, ts.URL+path, 200, nil)
@@ -50,7 +50,3 @@ func TestFixtureServesEveryCoreEndpoint(t *testing.T) {
 		t.Fatalf("batch observations: got %s", trunc(body))
 	}
 }
-
-func itoa(v int64) string { return strings.TrimSpace(json.Number(jsonInt(v)).String()) }
-
-func jsonInt(v int64) string { b, _ := json.Marshal(v); return string(b) }

@@ -114,6 +114,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 		{"GET", "/api/healthz", "", 200, &pb.Healthz{}, asIs},
 		{"GET", "/api/health", "", 200, &pb.Health{}, asIs},
 		{"GET", "/api/stats", "", 200, &pb.Stats{}, asIs},
+		{"GET", "/api/perf", "", 200, &pb.Perf{}, asIs},
 		{"GET", "/api/config/cache", "", 200, &structpb.Struct{}, asIs},
 		{"GET", "/api/config/client", "", 200, &pb.ConfigClient{}, asIs},
 		{"GET", "/api/config/regions", "", 200, &pb.ConfigRegionsMap{}, entries},
@@ -147,6 +148,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 		{"GET", "/api/observers/" + obs.Observers[0].ID, "", 200, &pb.Observer{}, asIs},
 		{"GET", "/api/traces/" + hash, "", 200, &pb.Traces{}, asIs},
 		{"GET", "/api/iata-coords", "", 200, &pb.IataCoords{}, asIs},
+		{"POST", "/api/perf/reset", "", 200, &pb.Ok{}, asIs},
 		// Errors share one shape.
 		{"GET", "/api/nope", "", 404, &pb.Error{}, asIs},
 		{"GET", "/api/packets?limit=x", "", 400, &pb.Error{}, asIs},
@@ -156,7 +158,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			hdr := map[string]string{}
-			if c.method == "POST" && c.path == "/api/packets" {
+			if c.method == "POST" && (c.path == "/api/packets" || c.path == "/api/perf/reset") {
 				hdr = key
 			}
 			code, _, body := fetch(t, c.method, ts.URL+c.path, c.body, hdr)

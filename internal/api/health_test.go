@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/corescope/corescope/internal/config"
 )
 
 func TestHealthReportsIngestorStatusFile(t *testing.T) {
@@ -74,5 +76,32 @@ func TestStatusHeaderFollowsStoreReadiness(t *testing.T) {
 	_, hdr, _ = fetch(t, http.MethodGet, ts.URL+"/api/config/map", "", nil)
 	if hdr.Get("X-CoreScope-Status") != "ready" {
 		t.Fatalf("after load: %q", hdr.Get("X-CoreScope-Status"))
+	}
+}
+
+func TestPerfCountsRoutesByTemplateAndResets(t *testing.T) {
+	cfg := testConfig(func(c *config.Config) { c.APIKey = "a-very-strong-key-0123" })
+	_, ts := newServer(t, cfg, nil, nil)
+	for i := 0; i < 3; i++ {
+		fetch(t, http.MethodGet, ts.URL+"/api/nodes/abc/health", "", nil)
+	}
+	var p struct {
+		TotalRequests int64 `json:"totalRequests"`
+		Endpoints     map[string]struct {
+			Count int64 `json:"count"`
+		} `json:"endpoints"`
+	}
+	getJSON(t, ts.URL+"/api/perf", 200, &p)
+	if p.Endpoints["/api/nodes/:pubkey/health"].Count != 3 {
+		t.Fatalf("endpoints %+v, want 3 for /api/nodes/:pubkey/health", p.Endpoints)
+	}
+	code, _, _ := fetch(t, http.MethodPost, ts.URL+"/api/perf/reset", "", map[string]string{"X-API-Key": "a-very-strong-key-0123"})
+	if code != 200 {
+		t.Fatalf("reset: %d", code)
+	}
+	p.Endpoints = nil // Unmarshal merges into an existing map
+	getJSON(t, ts.URL+"/api/perf", 200, &p)
+	if _, ok := p.Endpoints["/api/nodes/:pubkey/health"]; ok || p.TotalRequests > 1 {
+		t.Fatalf("after reset: %+v", p)
 	}
 }

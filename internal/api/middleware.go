@@ -175,8 +175,10 @@ func (w *gzipWriter) WriteHeader(status int) {
 	w.wroteHeader = true
 	h := w.Header()
 	ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	if status != http.StatusNoContent && status != http.StatusNotModified &&
-		h.Get("Content-Encoding") == "" && w.g.types[ct] {
+	// Partial content (Range) is never compressed: Content-Range counts the
+	// identity bytes.
+	if status != http.StatusNoContent && status != http.StatusNotModified && status != http.StatusPartialContent &&
+		h.Get("Content-Encoding") == "" && h.Get("Content-Range") == "" && w.g.types[ct] {
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
 		if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n >= largeBody {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -49,6 +50,10 @@ func NewMQTTPublisher(src config.MQTTSource, log *slog.Logger) *MQTTPublisher {
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			log.Warn("manual-packet publisher lost connection", "broker", src.Broker, "err", err)
 		})
+	if !src.VerifyTLS() {
+		// rejectUnauthorized: false, as for the ingestor's own connection.
+		opts.SetTLSConfig(&tls.Config{InsecureSkipVerify: true}) //nolint:gosec // operator's explicit choice
+	}
 	c := mqtt.NewClient(opts)
 	c.Connect() // with ConnectRetry this never fails; it keeps trying in the background
 	return &MQTTPublisher{client: c, broker: src.Broker}

@@ -98,16 +98,17 @@ func (s *Server) listPackets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var extra []byte
+	var page store.PacketViewPage
 	if len(pq.Nodes) > 0 {
 		// Multi-node mode: only the paging and time bounds of the query apply.
-		pq = store.PacketQuery{Nodes: pq.Nodes, Since: pq.Since, Until: pq.Until, Limit: pq.Limit,
-			Offset: pq.Offset, Asc: pq.Asc, BeforeID: pq.BeforeID, Expand: pq.Expand}
+		page = st.NodePacketViews(pq.Nodes, pq)
 		extra = append(extra, `,"limit":`...)
 		extra = appendInt(extra, int64(pq.Limit))
 		extra = append(extra, `,"offset":`...)
 		extra = appendInt(extra, int64(pq.Offset))
+	} else {
+		page = st.PacketViews(pq)
 	}
-	page := st.PacketViews(pq)
 	if page.NextBefore > 0 {
 		extra = append(extra, `,"nextBefore":`...)
 		extra = appendInt(extra, page.NextBefore)

@@ -44,6 +44,8 @@ func (s *Server) routes() http.Handler {
 	get("/healthz", s.healthz)
 	get("/health", s.health)
 	get("/stats", s.stats)
+	get("/perf", s.perfStats)
+	post("/perf/reset", s.requireKey(s.perfReset))
 
 	// config (API.md §5.1)
 	get("/config/cache", s.configCache)

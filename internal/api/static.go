@@ -28,7 +28,8 @@ type staticFiles struct {
 	fsys     fs.FS
 	fromDisk bool
 	log      *slog.Logger
-	hashes   map[string]string // "/js/app.js" → 12 hex chars (embedded mode)
+	hashes   map[string]string // "/js/app.js" → 12 hex chars, .js/.css (embedded mode)
+	etags    map[string]string // every embedded file → quoted content hash
 	index    []byte            // processed index.html (embedded mode)
 }
 
@@ -43,6 +44,7 @@ func newStaticFiles(fsys fs.FS, fromDisk bool, log *slog.Logger) (*staticFiles, 
 		return st, nil
 	}
 	st.hashes = make(map[string]string)
+	st.etags = make(map[string]string)
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -50,16 +52,17 @@ func newStaticFiles(fsys fs.FS, fromDisk bool, log *slog.Logger) (*staticFiles, 
 		if d.IsDir() {
 			return nil
 		}
-		ext := path.Ext(p)
-		if ext != ".js" && ext != ".css" && ext != ".mjs" {
-			return nil
-		}
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		st.hashes["/"+p] = hex.EncodeToString(sum[:6])
+		h := hex.EncodeToString(sum[:6])
+		// Every file gets an ETag so no-cache revalidation is a 304.
+		st.etags["/"+p] = `"` + h + `"`
+		if ext := path.Ext(p); ext == ".js" || ext == ".css" || ext == ".mjs" {
+			st.hashes["/"+p] = h
+		}
 		return nil
 	})
 	if err != nil {
@@ -177,6 +180,9 @@ func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					h.Set("Cache-Control", "public, max-age=31536000, immutable")
 				} else {
 					h.Set("Cache-Control", "no-cache")
+				}
+				if et := st.etags[p]; et != "" {
+					h.Set("ETag", et)
 				}
 				modTime := fi.ModTime()
 				if st.fromDisk {

@@ -64,6 +64,15 @@ func TestEmbeddedSPAHasHashedAssetsAndImportMap(t *testing.T) {
 	if !strings.Contains(hdr.Get("Content-Type"), "javascript") {
 		t.Fatalf("js content type %q", hdr.Get("Content-Type"))
 	}
+	// Unhashed files revalidate cheaply: ETag → 304.
+	_, hdr, _ = fetch(t, http.MethodGet, ts.URL+"/vendor/img.png", "", nil)
+	etag := hdr.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag on an embedded file")
+	}
+	if code, _, _ := fetch(t, http.MethodGet, ts.URL+"/vendor/img.png", "", map[string]string{"If-None-Match": etag}); code != http.StatusNotModified {
+		t.Fatalf("If-None-Match: %d, want 304", code)
+	}
 	// Client routes get the index; missing assets are a real 404.
 	if code, _, body := fetch(t, http.MethodGet, ts.URL+"/nodes/abc", "", nil); code != 200 || !bytes.Contains(body, []byte("importmap")) {
 		t.Fatalf("client route: %d", code)

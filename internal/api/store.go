@@ -16,6 +16,7 @@ type Store interface {
 	Stats(now time.Time) store.Stats
 
 	PacketViews(q store.PacketQuery) store.PacketViewPage
+	NodePacketViews(nodes []string, q store.PacketQuery) store.PacketViewPage
 	GroupedPackets(q store.PacketQuery) store.GroupedPage
 	Packet(idOrHash string) (store.PacketDetail, error)
 	ObservationsByHash(hashes []string) map[string][]store.ObsJSON

@@ -1,6 +1,7 @@
 // demo_check.mjs — drives Debian's Chromium through playwright-core against a
 // running `./manage.sh demo` and checks what a newcomer should see: packets in
-// the packet list, nodes in the node list and on the map, the live view.
+// the packet list, nodes in the node list and on the map, decrypted channel
+// chat, the live view.
 //
 // Usage: node demo_check.mjs BASE_URL SCREENSHOT_DIR
 // env: PLAYWRIGHT_CORE (path to node_modules/playwright-core), CHROMIUM (binary).
@@ -65,6 +66,20 @@ try {
   result.mapMarkers = await page.evaluate(
     () => document.querySelectorAll('.leaflet-marker-icon, .leaflet-interactive, .marker-cluster').length);
   await page.screenshot({ path: path.join(shots, 'demo-map.png') });
+
+  // Decrypted channel chat: a plaintext line the API returns must be on the page.
+  const ch = await (await fetch(base + '/api/channels')).json();
+  const lines = (ch.channels || []).map((c) => c.lastMessage).filter((m) => m && m.length > 3);
+  result.apiChannelLines = lines.length;
+  if (lines.length === 0) fail('API returned no decrypted channel messages');
+  await page.goto(base + '/#/channels', { waitUntil: 'domcontentloaded' });
+  try {
+    await page.waitForFunction((ls) => ls.some((l) => document.body.innerText.includes(l.slice(0, 20))), lines, { timeout: 30000 });
+    result.channelChatShown = true;
+  } catch {
+    fail('channels page shows none of the decrypted messages after 30 s');
+  }
+  await page.screenshot({ path: path.join(shots, 'demo-channels.png') });
 
   await page.goto(base + '/#/live', { waitUntil: 'domcontentloaded' });
   try {

@@ -78,3 +78,34 @@ func TestBrokenDatabaseStopsIntakeWithoutLoss(t *testing.T) {
 		t.Errorf("write_errors = %d, want 0: nothing was abandoned", st.WriteErrors)
 	}
 }
+
+// TestMessageFailingOnItsOwnIsAbandoned: a message whose write keeps failing
+// with a non-row error while the rest of its batch writes fine is, after
+// three single attempts, counted as a write error and acknowledged, so it
+// cannot stall intake forever.
+func TestMessageFailingOnItsOwnIsAbandoned(t *testing.T) {
+	b := mqtttest.Start(t)
+	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
+	ing := ingesttest.Start(t, b.URL, dbPath)
+	execSQL(t, dbPath, `CREATE TRIGGER stuck BEFORE INSERT ON observations WHEN NEW.snr = -998 BEGIN SELECT json('{'); END`)
+	obs := strings.Repeat("6E", 32)
+	msgs := make([]ingesttest.Message, 8)
+	for i := range msgs {
+		snr := "2"
+		if i == 3 {
+			snr = "-998"
+		}
+		msgs[i] = packetMsg("SEA", obs, "s", uniqueTxt(i), snr, "-1")
+	}
+	ingesttest.Publish(t, b.URL, msgs)
+	ing.WaitAcked(t, uint64(len(msgs)))
+	if got := count(t, openRO(t, dbPath), "SELECT COUNT(*) FROM observations"); got != len(msgs)-1 {
+		t.Errorf("observations = %d, want %d", got, len(msgs)-1)
+	}
+	if st := ing.Stats(); st.WriteErrors != 1 {
+		t.Errorf("write_errors = %d, want 1", st.WriteErrors)
+	}
+	// Intake continues afterwards.
+	ingesttest.Publish(t, b.URL, []ingesttest.Message{packetMsg("SEA", obs, "s", uniqueTxt(100), "2", "-1")})
+	ing.WaitAcked(t, uint64(len(msgs)+1))
+}

@@ -20,6 +20,9 @@ type item struct {
 	topic string
 	rec   record
 	err   error // set by the storer when the database rejected this item's rows
+
+	failures int   // single-item write attempts that failed (flushEach)
+	lastErr  error // the last of those errors
 }
 
 // storer writes a batch of items in one transaction. A returned error means
@@ -205,59 +208,81 @@ func (ing *Ingestor) drain(batch []*item) {
 
 // flush writes one batch. A transaction that fails is retried with backoff;
 // if it keeps failing, the items are written one by one so that one poison
-// message cannot block the others. When every single item fails too, the
-// database itself is broken (disk full, locked): then we keep retrying and do
-// not acknowledge anything, which stops intake instead of losing data.
+// message cannot block the others. An item is abandoned (acknowledged and
+// counted as a write error) only after it failed on its own three times
+// while other items of the same batch were written, which proves the
+// database works.
+// When every item fails the database itself is broken (disk full, locked):
+// then nothing is acknowledged and we keep retrying, which stops intake
+// (the broker holds the rest) instead of losing data.
 func (ing *Ingestor) flush(batch []*item) {
 	ctx := context.Background() // a shutdown must still be able to commit the last batch
 	backoff := 100 * time.Millisecond
+	pending := batch
+	proven := false // some item of this batch was written: the database works
 	for attempt := 1; ; attempt++ {
-		err := ing.st.store(ctx, batch)
-		if err == nil {
-			ing.ctr.walCommits.Add(1)
-			ing.finish(batch)
-			return
-		}
-		ing.ctr.batchRetries.Add(1)
-		ing.log.Warn("batch write failed", "attempt", attempt, "items", len(batch), "err", err)
-		if attempt >= 3 {
-			if ing.flushEach(ctx, batch) {
+		if attempt <= 3 {
+			err := ing.st.store(ctx, pending)
+			if err == nil {
+				ing.ctr.walCommits.Add(1)
+				ing.finish(pending)
+				return
+			}
+			ing.ctr.batchRetries.Add(1)
+			ing.log.Warn("batch write failed", "attempt", attempt, "items", len(pending), "err", err)
+		} else {
+			pending = ing.flushEach(ctx, pending, &proven)
+			if len(pending) == 0 {
 				return
 			}
 		}
 		select {
 		case <-time.After(backoff):
 		case <-ing.hardStop:
-			ing.log.Error("giving up on unwritten batch at shutdown; the broker will redeliver it", "items", len(batch))
+			ing.log.Error("giving up on unwritten messages at shutdown; the broker will redeliver them", "items", len(pending))
 			return
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
 }
 
-// flushEach writes items one transaction each; it reports false (nothing
-// acknowledged) when every item failed.
-func (ing *Ingestor) flushEach(ctx context.Context, batch []*item) bool {
+// flushEach writes items one transaction each and returns those still to
+// retry.
+func (ing *Ingestor) flushEach(ctx context.Context, batch []*item, proven *bool) []*item {
 	var failed []*item
-	var errs []error
+	written := 0
 	for _, it := range batch {
 		one := []*item{it}
 		if err := ing.st.store(ctx, one); err != nil {
+			it.failures++
+			it.lastErr = err
 			failed = append(failed, it)
-			errs = append(errs, err)
 			continue
 		}
+		written++
 		ing.ctr.walCommits.Add(1)
 		ing.finish(one)
 	}
-	if len(failed) == len(batch) {
-		return false
+	if len(failed) > 0 {
+		ing.ctr.batchRetries.Add(1)
+		ing.log.Warn("single-message writes failed", "failed", len(failed), "written", written, "err", failed[0].lastErr)
 	}
-	for i, it := range failed {
-		it.err = errs[i]
-		ing.finish([]*item{it})
+	if written > 0 {
+		*proven = true
 	}
-	return true
+	if !*proven {
+		return failed // the database is broken, not the messages
+	}
+	left := failed[:0]
+	for _, it := range failed {
+		if it.failures >= 3 {
+			it.err = it.lastErr
+			ing.finish([]*item{it})
+			continue
+		}
+		left = append(left, it)
+	}
+	return left
 }
 
 // finish counts and acknowledges committed items.

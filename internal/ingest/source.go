@@ -1,12 +1,15 @@
 package ingest
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,10 +79,14 @@ type source struct {
 
 // clientIDFor returns a stable MQTT client id for a source: the same source
 // and database always resume the same persistent session, and two ingestors
-// with different databases never steal each other's session.
+// with different databases never steal each other's session. It stays within
+// the 23 characters MQTT 3.1 brokers may insist on.
 func clientIDFor(name, broker, dbPath string) string {
+	if abs, err := filepath.Abs(dbPath); err == nil {
+		dbPath = abs
+	}
 	sum := sha256.Sum256([]byte(name + "\x00" + broker + "\x00" + dbPath))
-	return "corescope-ingestor-" + hex.EncodeToString(sum[:6])
+	return "corescope-" + hex.EncodeToString(sum[:6])
 }
 
 // redactBroker removes credentials from a broker URL for logs and stats.
@@ -101,6 +108,32 @@ func brokerURL(b string) string {
 	}
 	return b
 }
+
+// dialBuffered opens plain TCP or TLS connections like paho does, but reads
+// through a buffer: paho parses each packet with three or four small reads
+// straight from the socket, which was a read syscall per header byte.
+func dialBuffered(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
+	d := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	var conn net.Conn
+	var err error
+	switch uri.Scheme {
+	case "tcp", "mqtt":
+		conn, err = d.Dial("tcp", uri.Host)
+	default:
+		conn, err = tls.DialWithDialer(d, "tcp", uri.Host, o.TLSConfig)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &bufConn{Conn: conn, r: bufio.NewReaderSize(conn, 32<<10)}, nil
+}
+
+type bufConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 func newSource(cfg config.MQTTSource, clientID string, set sourceSettings, log *slog.Logger, handle func(*source, mqtt.Message)) *source {
 	s := &source{cfg: cfg, log: log, set: set, handle: handle, clientID: clientID, registered: time.Now()}
@@ -143,6 +176,10 @@ func newSource(cfg config.MQTTSource, clientID string, set sourceSettings, log *
 				MinVersion:         tls.VersionTLS12,
 				InsecureSkipVerify: !cfg.VerifyTLS(), //nolint:gosec // operator opted out with rejectUnauthorized:false
 			})
+		}
+		switch u.Scheme {
+		case "tcp", "mqtt", "mqtts", "ssl", "tls", "tcps", "mqtt+ssl":
+			opts.SetCustomOpenConnectionFn(dialBuffered)
 		}
 	}
 	s.client = mqtt.NewClient(opts)

@@ -66,13 +66,8 @@ func TestFeedBroadcastsCommittedObservations(t *testing.T) {
 
 	now := time.Now().UTC()
 	snr := 6.5
-	// The observer row goes first: an observation committed in the same batch
-	// as a brand-new observer can reach the feed before the store has
-	// reloaded observers (reported in internal/api/STORE_NEEDS.md).
-	if _, err := w.WriteBatch(ctx, db.Batch{Observers: []db.ObserverUpsert{{ID: "OBS1", Name: "Observer One", IATA: "SJC", Seen: now}}}); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(100 * time.Millisecond) // > 2 sync ticks
+	// A brand-new observer in the same batch as its first packet: the frame
+	// must already carry its id and name.
 	_, err = w.WriteBatch(ctx, db.Batch{
 		Observers:     []db.ObserverUpsert{{ID: "OBS1", Name: "Observer One", IATA: "SJC", Seen: now, Packet: true}},
 		Transmissions: []db.Transmission{{RawHex: goldenTxtMsg, Hash: "b1f07307cbc01ce5", FirstSeen: now, RouteType: 2, PayloadType: 2, DecodedJSON: `{"type":"TXT_MSG","destHash":"d6","srcHash":"9f"}`}},

@@ -125,33 +125,47 @@ func TestSlowClientIsDisconnectedAndCounted(t *testing.T) {
 	defer fast.Close()
 	waitClients(t, h, 2)
 
-	// The fast client drains in the background; the slow one never reads, so
-	// socket buffers fill, its writer blocks and its queue overflows.
-	got := make(chan int, 1)
+	// The fast client reads every message before the next one is sent; the
+	// slow one never reads, so its socket buffers fill, its writer blocks and
+	// its queue overflows.
+	recv := make(chan struct{})
 	go func() {
-		n := 0
 		for {
-			_ = fast.SetReadDeadline(time.Now().Add(10 * time.Second))
 			if _, _, err := fast.ReadMessage(); err != nil {
-				got <- n
+				close(recv)
 				return
 			}
-			n++
+			recv <- struct{}{}
 		}
 	}()
 	big := bytes.Repeat([]byte("x"), 256*1024)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	sent := 0
 	for h.Stats().SlowDisconnects == 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("slow client was never disconnected")
+			t.Fatalf("slow client was never disconnected after %d messages", sent)
 		}
 		h.Broadcast(big)
-		time.Sleep(time.Millisecond)
+		sent++
+		select {
+		case _, ok := <-recv:
+			if !ok {
+				t.Fatalf("fast client disconnected after %d messages", sent)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("fast client got no message %d", sent)
+		}
 	}
 	waitClients(t, h, 1)
-	fast.Close()
-	if n := <-got; n == 0 {
-		t.Fatalf("fast client received nothing")
+	// The fast client is still served.
+	h.Broadcast([]byte("after"))
+	select {
+	case _, ok := <-recv:
+		if !ok {
+			t.Fatal("fast client lost")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fast client got nothing after the slow one was dropped")
 	}
 }
 

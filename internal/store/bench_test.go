@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +61,16 @@ func referenceDB(b *testing.B) string {
 	return refPath
 }
 
+// cpuTime returns the process's user+system CPU time (the load's cost
+// independent of how contended the machine is).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // rssMB reads the process's resident set size from /proc/self/status.
 func rssMB() float64 {
 	f, err := os.Open("/proc/self/status")
@@ -98,6 +109,7 @@ func BenchmarkLoadReference(b *testing.B) {
 		runtime.GC()
 		debug.FreeOSMemory()
 		before := rssMB()
+		cpu0 := cpuTime()
 		start := time.Now()
 		s, stop := loadStore(b, path)
 		var first time.Duration
@@ -108,6 +120,7 @@ func BenchmarkLoadReference(b *testing.B) {
 			time.Sleep(time.Millisecond)
 		}
 		full := time.Since(start)
+		cpu := cpuTime() - cpu0
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -120,6 +133,7 @@ func BenchmarkLoadReference(b *testing.B) {
 		}
 		b.ReportMetric(float64(first.Milliseconds()), "first_chunk_ms")
 		b.ReportMetric(float64(full.Milliseconds()), "full_load_ms")
+		b.ReportMetric(float64(cpu.Milliseconds()), "load_cpu_ms")
 		b.ReportMetric(rssMB(), "rss_MB")
 		b.ReportMetric(rssMB()-before, "rss_delta_MB")
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap_inuse_MB")

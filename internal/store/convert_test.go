@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/corescope/corescope/internal/db"
 )
@@ -75,5 +76,17 @@ func TestParseTimeFormats(t *testing.T) {
 		if got := parseTimeMs(in); got != want {
 			t.Errorf("parseTimeMs(%q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+func TestFormatTimeMatchesTimeFormat(t *testing.T) {
+	for _, ms := range []int64{1, 999, 1000, 1779041607000, 1773997581535, 253402300799999, -1, -86400001} {
+		want := time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+		if got := FormatTime(ms); got != want {
+			t.Errorf("FormatTime(%d) = %s, want %s", ms, got, want)
+		}
+	}
+	if FormatTime(0) != "" {
+		t.Error("FormatTime(0) is not empty")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,5 +166,41 @@ func TestLoadsOriginalFixtureDatabase(t *testing.T) {
 	}
 	if got := s.Packets(PacketQuery{Node: relay}).Total; got == 0 {
 		t.Errorf("relay %s from resolved_path not in the node index", relay)
+	}
+}
+
+// TestRunReportsAnUnmigratedDatabase: on a database the ingestor has not
+// migrated (the original's fixture as is), Run fails with an error naming the
+// problem and Ready/NotReadyReason say so; nothing panics.
+func TestRunReportsAnUnmigratedDatabase(t *testing.T) {
+	in, err := os.Open(fixturePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	dst := filepath.Join(t.TempDir(), "raw.db")
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	rd, err := db.OpenReader(context.Background(), dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	s := New(rd, Config{Logger: quietLog})
+	err = s.Run(context.Background())
+	if err == nil {
+		t.Fatal("Run succeeded on an unmigrated database")
+	}
+	if s.Ready() || !strings.HasPrefix(s.NotReadyReason(), "failed: ") || s.Progress().Phase != PhaseFailed {
+		t.Fatalf("ready=%v reason=%q phase=%s", s.Ready(), s.NotReadyReason(), s.Progress().Phase)
+	}
+	if !strings.Contains(err.Error(), "no such column") {
+		t.Fatalf("error does not name the problem: %v", err)
 	}
 }

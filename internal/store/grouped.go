@@ -25,8 +25,8 @@ type groupedEntry struct {
 }
 
 func groupedKey(q PacketQuery) string {
-	return fmt.Sprintf("%v|%v|%q|%q|%s|%s|%q|%s|%d|%d", q.Types, q.Routes, q.Observers, q.Regions, q.Hash,
-		q.Node, q.Nodes, q.Channel, msOrZero(q.Since), msOrZero(q.Until))
+	return fmt.Sprintf("%v|%v|%q|%q|%s|%s|%q|%s|%d|%d|%q|%v", q.Types, q.Routes, q.Observers, q.Regions, q.Hash,
+		q.Node, q.Nodes, q.Channel, msOrZero(q.Since), msOrZero(q.Until), q.AreaKey, q.AreaContains != nil)
 }
 
 // get returns the cached list for q when it is still valid (same data

@@ -8,11 +8,15 @@ import "sort"
 // see is never written again.
 type index struct {
 	txs []*Transmission // ascending id: the byTxID index (binary search)
-	obs []*Observation  // ascending id: the byObsID index (binary search)
+	// txMaxFS[i] ≥ max first_seen of txs[0..i] (non-decreasing, same length as
+	// txs): everything before the first index with txMaxFS > since is older,
+	// so a since-filter over all packets starts there (binary search).
+	txMaxFS []int64
+	obs     []*Observation // ascending id: the byObsID index (binary search)
 
 	byHash        map[string]*Transmission
-	byObserverObs map[int64][]*Observation  // observer idx → observations, ascending id
-	byObserverTx  map[int64][]*Transmission // observer idx → transmissions heard, ascending id
+	byObserverObs map[int64][]*Observation   // observer idx → observations, ascending id
+	byObserverTx  map[int64][]*Transmission  // observer idx → transmissions heard, ascending id
 	byRegion      map[string][]*Transmission // observer IATA → transmissions heard there
 	byNode        map[string][]*Transmission
 	byFrom        map[string][]*Transmission // advert originator pubkey → its adverts
@@ -182,4 +186,33 @@ func (r *minuteRing) sum(nowMs int64, minutes int) int64 {
 		}
 	}
 	return total
+}
+
+// prefixMaxFS computes txMaxFS for txs.
+func prefixMaxFS(txs []*Transmission) []int64 {
+	out := make([]int64, len(txs), cap(txs))
+	var m int64
+	for i, t := range txs {
+		m = max(m, t.FirstSeen)
+		out[i] = m
+	}
+	return out
+}
+
+// appendMaxFS extends txMaxFS for newly appended transmissions.
+func appendMaxFS(pm []int64, added []*Transmission) []int64 {
+	var m int64
+	if len(pm) > 0 {
+		m = pm[len(pm)-1]
+	}
+	for _, t := range added {
+		m = max(m, t.FirstSeen)
+		pm = append(pm, m)
+	}
+	return pm
+}
+
+// sinceStart returns the first index of txs that can have first_seen > since.
+func sinceStart(pm []int64, since int64) int {
+	return sort.Search(len(pm), func(i int) bool { return pm[i] > since })
 }

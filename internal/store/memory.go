@@ -31,6 +31,8 @@ type MemoryStats struct {
 		ByChannel  int `json:"byChannel"`
 	} `json:"indexes"`
 	AccountingNote string `json:"accountingNote"`
+
+	budgetBytes, trackedBytes int64
 }
 
 // Memory returns the store's memory accounting.
@@ -51,6 +53,8 @@ func (s *Store) Memory() MemoryStats {
 	tracked := s.mem.tracked.Load()
 	m.TrackedMB = float64(tracked*10/(1<<20)) / 10
 	m.MaxMB = s.cfg.MaxMemoryMB
+	m.budgetBytes = s.budgetBytes()
+	m.trackedBytes = tracked
 	if m.Transmissions > 0 {
 		m.AvgBytesPerPacket = tracked / int64(m.Transmissions)
 	}
@@ -60,7 +64,12 @@ func (s *Store) Memory() MemoryStats {
 	return m
 }
 
-func (s *Store) budgetBytes() int64 { return int64(s.cfg.MaxMemoryMB) << 20 }
+func (s *Store) budgetBytes() int64 {
+	if s.cfg.maxBytes > 0 {
+		return s.cfg.maxBytes
+	}
+	return int64(s.cfg.MaxMemoryMB) << 20
+}
 
 func (s *Store) retentionCutoff(now time.Time) int64 {
 	if s.cfg.RetentionHours <= 0 {
@@ -140,6 +149,10 @@ func (s *Store) evictOldest(k int) {
 		return out
 	}
 	txs := trimTx(ix.txs)
+	txMaxFS := ix.txMaxFS[len(ix.txMaxFS)-len(txs):]
+	if cap(txMaxFS) > 2*len(txMaxFS) {
+		txMaxFS = append([]int64(nil), txMaxFS...)
+	}
 	obs := keepObs(ix.obs)
 	byObserverObs := make(map[int64][]*Observation, len(ix.byObserverObs))
 	for key, l := range ix.byObserverObs {
@@ -171,7 +184,7 @@ func (s *Store) evictOldest(k int) {
 		}
 	}
 	s.mu.Lock()
-	ix.txs, ix.obs = txs, obs
+	ix.txs, ix.txMaxFS, ix.obs = txs, txMaxFS, obs
 	ix.byObserverObs, ix.byObserverTx = byObserverObs, byObserverTx
 	ix.byNode, ix.byChannel, ix.byType = byNode, byChannel, byType
 	ix.byRegion, ix.byFrom = byRegion, byFrom

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -53,26 +55,65 @@ func TestRetentionEvictsOldestFromEveryIndex(t *testing.T) {
 
 func TestMemoryBudgetBoundsLoadAndKeepsNewest(t *testing.T) {
 	e := newTestEnv(t)
-	hashes := e.addPackets(3000)
-	s := e.start(Config{MaxMemoryMB: 1, LoadChunk: 200})
+	hashes := e.addPackets(600)
+	s := e.start(Config{maxBytes: 200 << 10, LoadChunk: 50})
 	waitReady(t, s)
-	budget := float64(1)
-	eventually(t, "under budget", func() bool { return s.Memory().TrackedMB <= budget })
+	under := func() bool { m := s.Memory(); return m.trackedBytes <= m.budgetBytes }
+	eventually(t, "under budget", under)
 	m := s.Memory()
-	if m.Transmissions == 0 || m.Transmissions >= 3000 {
+	if m.Transmissions == 0 || m.Transmissions >= 600 {
 		t.Fatalf("budget load kept %d transmissions", m.Transmissions)
 	}
 	if !s.Progress().StoppedBudget {
 		t.Fatal("progress does not report the budget stop")
 	}
-	if _, err := s.Packet(hashes[2999]); err != nil {
+	if _, err := s.Packet(hashes[599]); err != nil {
 		t.Fatalf("newest packet missing: %v", err)
 	}
 	if _, err := s.Packet(hashes[0]); err != ErrNotFound {
 		t.Fatalf("oldest packet kept: %v", err)
 	}
 	// New data keeps arriving; the budget still holds and the newest is present.
-	more := e.addPackets(500)
-	eventually(t, "new packets synced", func() bool { _, err := s.Packet(more[499]); return err == nil })
-	eventually(t, "under budget after sync", func() bool { return s.Memory().TrackedMB <= budget })
+	more := e.addPackets(200)
+	eventually(t, "new packets synced", func() bool { _, err := s.Packet(more[199]); return err == nil })
+	eventually(t, "under budget after sync", under)
+}
+
+// TestConcurrentReadsDuringEviction keeps the store at its budget while new
+// data arrives, so eviction rebuilds the indexes under running readers (-race).
+func TestConcurrentReadsDuringEviction(t *testing.T) {
+	e := newTestEnv(t)
+	e.addPackets(100)
+	s := e.start(Config{maxBytes: 60 << 10, PollInterval: 5 * time.Millisecond})
+	waitReady(t, s)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			now := e.base.Add(time.Hour)
+			for !stop.Load() {
+				for _, p := range s.Packets(PacketQuery{Limit: 30, Expand: true, Regions: []string{"SJC"}}).Packets {
+					_ = p.Observations
+				}
+				s.GroupedPackets(PacketQuery{Types: []int{g + 4}})
+				s.Packets(PacketQuery{Node: testRepeaters[g], Types: []int{4}})
+				s.NodeHealth(testRepeaters[g], now)
+				s.ChannelMessages("public", 20, 0, nil)
+				s.Observers(now)
+			}
+		}(g)
+	}
+	var last []string
+	for i := 0; i < 8; i++ {
+		last = e.addPackets(40)
+	}
+	eventually(t, "newest synced", func() bool { _, err := s.Packet(last[39]); return err == nil })
+	eventually(t, "under budget", func() bool { m := s.Memory(); return m.trackedBytes <= m.budgetBytes })
+	stop.Store(true)
+	wg.Wait()
+	if m := s.Memory(); m.Evicted == 0 {
+		t.Fatalf("nothing evicted: %+v", m)
+	}
 }

@@ -56,6 +56,9 @@ type NodeQuery struct {
 	SortBy        string        // "name" asc | "lastSeen" desc (default) | "packetCount"/"advertCount" desc
 	Regions       []string      // nodes with an ADVERT heard by an observer in these IATA codes
 	Now           time.Time     // reference for LastHeard (zero = store clock)
+	// AreaContains keeps only nodes whose advertised position is inside the
+	// area (config `areas`); nodes at 0,0 or without GPS never match.
+	AreaContains func(lat, lon float64) bool
 }
 
 // NodePage is GET /api/nodes.
@@ -97,6 +100,9 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 			continue
 		}
 		if before != 0 && n.FirstSeen > before {
+			continue
+		}
+		if q.AreaContains != nil && !(hasGPS(n) && q.AreaContains(n.Lat.V, n.Lon.V)) {
 			continue
 		}
 		if regionSet != nil && !s.advertHeardIn(n.PublicKey, regionSet) {

@@ -16,16 +16,21 @@ const (
 // PacketQuery selects transmissions for the packet list (API.md §5.4). Zero
 // values mean "no filter".
 type PacketQuery struct {
-	Types     []int     // payload types (any of)
-	Routes    []int     // route types (any of)
-	Observers []string  // observer ids: heard by any of them
-	Regions   []string  // IATA codes: heard by an observer in any of them
-	Hash      string    // exact content hash (case-insensitive)
-	Node      string    // pubkey or exact node name: transmissions attributed to it
-	Nodes     []string  // several pubkeys/names: attributed to any of them
-	Channel   string    // channel_hash (GRP_TXT grouping key)
-	Since     time.Time // zero = unbounded; exclusive: first_seen > Since
-	Until     time.Time // zero = unbounded; exclusive: first_seen < Until
+	Types     []int    // payload types (any of)
+	Routes    []int    // route types (any of)
+	Observers []string // observer ids: heard by any of them
+	Regions   []string // IATA codes: heard by an observer in any of them
+	Hash      string   // exact content hash (case-insensitive)
+	Node      string   // pubkey or exact node name: transmissions attributed to it
+	Nodes     []string // several pubkeys/names: attributed to any of them
+	Channel   string   // channel_hash (GRP_TXT grouping key)
+	// Area (config `areas`): only packets whose originator (advert sender) has
+	// an advertised position inside it — AreaContains tests a point, AreaKey
+	// names the area (cache key). Nodes at 0,0 or without GPS never match.
+	AreaKey      string
+	AreaContains func(lat, lon float64) bool
+	Since        time.Time // zero = unbounded; exclusive: first_seen > Since
+	Until        time.Time // zero = unbounded; exclusive: first_seen < Until
 	// BeforeID is a key cursor: in newest-first order only ids < BeforeID, in
 	// oldest-first order only ids > BeforeID. 0 = from the start.
 	BeforeID int64
@@ -233,6 +238,17 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 		}
 		sources = append(sources, source{merged, func() { m.observers = nil }})
 	}
+	if q.AreaContains != nil {
+		var merged []*Transmission
+		for _, pk := range nodesInArea(ns, q.AreaContains) {
+			merged = mergeTx(merged, ix.byFrom[pk])
+		}
+		if len(merged) == 0 {
+			m.empty = true
+		}
+		// The list is exact (adverts of nodes in the area): no per-packet check.
+		sources = append(sources, source{merged, func() {}})
+	}
 	nodes := q.Nodes
 	if q.Node != "" {
 		nodes = append([]string{q.Node}, nodes...)
@@ -252,6 +268,10 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 	// indexed filter is answered by its index rather than a per-packet check.
 	filters := sources[1:]
 	if len(filters) == 0 {
+		if m.since != 0 {
+			// Every packet before this index is at least as old as since.
+			return ix.txs[sinceStart(ix.txMaxFS, m.since):], m.finish()
+		}
 		return ix.txs, m.finish()
 	}
 	sort.SliceStable(filters, func(i, j int) bool { return len(filters[i].list) < len(filters[j].list) })
@@ -299,7 +319,6 @@ func intersectTx(small, large []*Transmission) []*Transmission {
 	}
 	return out
 }
-
 
 // mergeIfMany returns l itself for a single-key filter (no copy), else the merge.
 func mergeIfMany(acc, l []*Transmission, keys int) []*Transmission {
@@ -632,18 +651,12 @@ func (s *Store) Traces(hash string) []Trace {
 func (s *Store) Timestamps(since time.Time) []string {
 	ms := since.UnixMilli()
 	s.mu.RLock()
-	txs := s.idx.txs
+	txs := s.idx.txs[sinceStart(s.idx.txMaxFS, ms):]
 	s.mu.RUnlock()
 	var sel []int64
-	// Ingest order follows first_seen closely; walk back from the newest until a
-	// long run of older packets shows we are past the window.
-	older := 0
-	for i := len(txs) - 1; i >= 0; i-- {
-		if txs[i].FirstSeen > ms {
-			sel = append(sel, txs[i].FirstSeen)
-			older = 0
-		} else if older++; older > 1000 {
-			break
+	for _, t := range txs {
+		if t.FirstSeen > ms {
+			sel = append(sel, t.FirstSeen)
 		}
 	}
 	sort.Slice(sel, func(i, j int) bool { return sel[i] < sel[j] })
@@ -667,4 +680,16 @@ func msOrZero(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+// nodesInArea returns the pubkeys of nodes with a real advertised position
+// inside the area.
+func nodesInArea(ns *nodeSet, contains func(lat, lon float64) bool) []string {
+	var out []string
+	for _, n := range ns.list {
+		if hasGPS(n) && contains(n.Lat.V, n.Lon.V) {
+			out = append(out, n.PublicKey)
+		}
+	}
+	return out
 }

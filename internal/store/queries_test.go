@@ -209,3 +209,37 @@ func TestResolveHops(t *testing.T) {
 		t.Fatalf("A199 = %+v", got)
 	}
 }
+
+func TestAreaFilterUsesAdvertSenderPosition(t *testing.T) {
+	e := newTestEnv(t)
+	e.addPackets(60)
+	s := e.start(Config{})
+	waitReady(t, s)
+	// Nodes sit at lat 37.0, 37.1, … 37.4: the box holds repeaters 1 and 2.
+	box := func(lat, lon float64) bool { return lat > 37.05 && lat < 37.25 && lon < -121 }
+	want := 0
+	for i := 0; i < 60; i++ {
+		if i%3 == 0 && (i%4 == 1 || i%4 == 2) {
+			want++
+		}
+	}
+	p := s.Packets(PacketQuery{AreaKey: "box", AreaContains: box, Limit: 100})
+	if p.Total != want || want == 0 {
+		t.Fatalf("area total = %d, want %d", p.Total, want)
+	}
+	for _, tx := range p.Packets {
+		if !strings.Contains(*tx.DecodedJSON, testRepeaters[1]) && !strings.Contains(*tx.DecodedJSON, testRepeaters[2]) {
+			t.Fatalf("packet from outside the area: %s", *tx.DecodedJSON)
+		}
+	}
+	if g := s.GroupedPackets(PacketQuery{AreaKey: "box", AreaContains: box}); g.Total != want {
+		t.Fatalf("grouped area total = %d, want %d", g.Total, want)
+	}
+	if n := s.Nodes(NodeQuery{AreaContains: box}); n.Total != 2 {
+		t.Fatalf("nodes in area = %d, want 2", n.Total)
+	}
+	nowhere := func(lat, lon float64) bool { return false }
+	if p := s.Packets(PacketQuery{AreaKey: "none", AreaContains: nowhere}); p.Total != 0 {
+		t.Fatalf("empty area total = %d", p.Total)
+	}
+}

@@ -60,6 +60,8 @@ type Config struct {
 	nodeBL, observerBL map[string]bool
 	// sync batch sizes (tests shrink them to exercise the catch-up loop)
 	txBatch, obsBatch int
+	// maxBytes overrides MaxMemoryMB with a finer budget (tests).
+	maxBytes int64
 }
 
 func (c Config) withDefaults() Config {
@@ -112,7 +114,7 @@ type Store struct {
 	subs    subscribers
 	grouped groupedCache
 	gen     atomic.Uint64 // bumped whenever the indexed data changes
-	syncSt  syncState // owned by the Run goroutine
+	syncSt  syncState     // owned by the Run goroutine
 	started atomic.Bool
 }
 

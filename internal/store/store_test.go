@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/corescope/corescope/internal/db"
 )
 
 func TestLoadReadsEveryRowNewestFirst(t *testing.T) {
@@ -215,5 +217,36 @@ func TestGroupedPacketsOrderByLatestObservation(t *testing.T) {
 	if g.Total != 20 || top.Count != 3 || top.ObserverCount != 3 ||
 		len(top.DistinctIATAs) != 2 || top.DistinctIATAs[0] != "OAK" {
 		t.Fatalf("grouped top = %+v total %d", top, g.Total)
+	}
+}
+
+func TestSinceFilterIsExactWhenFirstSeenIsNotMonotonic(t *testing.T) {
+	e := newTestEnv(t)
+	// Ingest order (id) and first_seen disagree: offsets in seconds.
+	offsets := []int{50, 10, 60, 5, 70, 20, 80, 30, 90, 0}
+	var b db.Batch
+	for i, off := range offsets {
+		at := e.base.Add(time.Duration(off) * time.Second)
+		h := fmt.Sprintf("%016x", 0xfeed0000+i)
+		b.Transmissions = append(b.Transmissions, db.Transmission{RawHex: "1100", Hash: h, FirstSeen: at, RouteType: 1, PayloadType: 2})
+		b.Observations = append(b.Observations, db.Observation{TxHash: h, ObserverID: "OBSAAAA1", PathJSON: "[]", Timestamp: at.Unix()})
+	}
+	e.write(b)
+	s := e.start(Config{})
+	waitReady(t, s)
+	for _, since := range []int{-1, 0, 5, 25, 55, 85, 90} {
+		want := 0
+		for _, off := range offsets {
+			if off > since {
+				want++
+			}
+		}
+		q := PacketQuery{Since: e.base.Add(time.Duration(since) * time.Second), Limit: 100}
+		if got := s.Packets(q).Total; got != want {
+			t.Errorf("since +%ds: total %d, want %d", since, got, want)
+		}
+		if got := len(s.Timestamps(q.Since)); got != want {
+			t.Errorf("since +%ds: %d timestamps, want %d", since, got, want)
+		}
 	}
 }

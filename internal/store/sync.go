@@ -69,7 +69,7 @@ func (s *Store) tick(ctx context.Context) error {
 		if len(txRows) == 0 && len(obsRows) == 0 {
 			break
 		}
-		s.applySync(txRows, obsRows)
+		s.applySync(txRows, obsRows, len(txRows) == s.cfg.txBatch)
 		if len(txRows) < s.cfg.txBatch && len(obsRows) < s.cfg.obsBatch {
 			break
 		}
@@ -80,7 +80,9 @@ func (s *Store) tick(ctx context.Context) error {
 
 // applySync adds new transmissions (ids above every loaded one) and new
 // observations, then publishes them to subscribers.
-func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
+// moreTx says the transmission batch was full (more may follow in this
+// snapshot).
+func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow, moreTx bool) {
 	st := &s.syncSt
 	ns := s.nodes.Load()
 	newTxs := make([]*Transmission, 0, len(txRows))
@@ -98,7 +100,7 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 	for _, r := range obsRows {
 		t := byID[r.TransmissionID]
 		if t == nil {
-			if r.TransmissionID > st.lastTx {
+			if r.TransmissionID > st.lastTx && moreTx {
 				// Its transmission is in the next batch: stop here, resume next round.
 				break
 			}
@@ -106,8 +108,9 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 		}
 		st.lastObs = r.ID
 		if t == nil {
-			// Evicted, outside the retention window, or not reached by the
-			// background load yet (which reads all of a transmission's observations).
+			// Evicted, outside the retention window, not reached by the
+			// background load yet (which reads all of a transmission's
+			// observations), or an orphan row of a legacy database.
 			continue
 		}
 		obs = append(obs, obsFromRow(r, t, &st.intern, ns, &st.scratch))
@@ -116,6 +119,7 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 	s.mu.Lock()
 	ix := &s.idx
 	ix.txs = append(ix.txs, newTxs...)
+	ix.txMaxFS = appendMaxFS(ix.txMaxFS, newTxs)
 	for _, t := range newTxs {
 		ix.byHash[t.Hash] = t
 		if t.PayloadType >= 0 {
@@ -133,7 +137,6 @@ func (s *Store) applySync(txRows []db.TxRow, obsRows []db.ObsRow) {
 	if len(newTxs) > 0 || len(ch.added) > 0 {
 		s.gen.Add(1)
 	}
-	s.prog.loadedObs.Add(0)
 	s.publish(ch.added)
 }
 
@@ -296,7 +299,16 @@ func (s *Store) loadChunk(ctx context.Context) error {
 		done()
 		return nil
 	}
-	rows, err := db.ReadTransmissionsBefore(ctx, s.db, st.loadBefore, st.chunk)
+	size := st.chunk
+	if budget := s.budgetBytes(); budget > 0 {
+		// Do not overshoot the budget by a whole (large) chunk: size the next
+		// one from the average cost so far.
+		if loaded := s.prog.loadedTx.Load(); loaded > 0 {
+			avg := max(s.mem.tracked.Load()/loaded, 1)
+			size = int(min(int64(size), (budget-s.mem.tracked.Load())/avg+1))
+		}
+	}
+	rows, err := db.ReadTransmissionsBefore(ctx, s.db, st.loadBefore, size)
 	if err != nil {
 		return err
 	}
@@ -353,6 +365,7 @@ func (s *Store) loadChunk(ctx context.Context) error {
 func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	ix := &s.idx // read without the lock: only this goroutine writes
 	txs := mergeTx(chunk, ix.txs)
+	txMaxFS := prefixMaxFS(txs)
 	byType := map[int8][]*Transmission{}
 	byChannel := map[string][]*Transmission{}
 	byFrom := map[string][]*Transmission{}
@@ -412,7 +425,7 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	}
 
 	s.mu.Lock()
-	ix.txs = txs
+	ix.txs, ix.txMaxFS = txs, txMaxFS
 	ix.obs = obs
 	for _, t := range chunk {
 		ix.byHash[t.Hash] = t

@@ -50,7 +50,8 @@ export function hexDump(rawHex, fields) {
   return pre;
 }
 
-function fieldTable(fields) {
+/** fieldTable renders the Offset / Field / Value / Description table of a breakdown. */
+export function fieldTable(fields) {
   const tbody = h('tbody');
   let section = '';
   for (const f of fields) {

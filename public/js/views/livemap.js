@@ -4,11 +4,10 @@
 import { h, store, activateOnKey } from '../dom.js';
 import { api, qs, showError } from '../api.js';
 import * as live from '../live.js';
-import { createMap } from '../mapbase.js';
+import { createMap, roleColor } from '../mapbase.js';
 import {
-  typeName, typeClass, hops, ago, parseJSON, hasGPS, packetSummary, hashColor, parseTime, roleKey, ROLES, ROLE_LABELS,
+  typeName, typeClass, hops, parseJSON, hasGPS, packetSummary, hashColor, parseTime, roleKey, ROLES, ROLE_LABELS,
 } from '../format.js';
-import { roleColor } from '../mapbase.js';
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const SPEED_LABEL = { 0.25: '¼x', 0.5: '½x', 1: '1x', 2: '2x', 4: '4x', 8: '8x' };
@@ -234,7 +233,7 @@ function legend() {
     h('h2', null, 'Packet types'),
     h('ul', null, ...types.map(([t, l]) => h('li', null, h('span', { class: 'sw', style: { background: typeColor(t) } }), l))),
     h('h2', null, 'Node roles'),
-    h('ul', null, ...ROLES.map((r) => h('li', null, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r])))); 
+    h('ul', null, ...ROLES.map((r) => h('li', null, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r]))));
 }
 
 function vcr() {

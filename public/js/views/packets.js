@@ -9,6 +9,7 @@ import { region, regionSet } from '../region.js';
 import { createVTable } from '../vtable.js';
 import { loadNodes, hopPills } from '../hops.js';
 import { renderDetail } from '../packet-detail.js';
+import { openDecoder, closeDecoder } from '../byop.js';
 import {
   TYPE_NAMES, typeName, typeClass, isTransport, hops, ago, absTime, packetSummary, hashColor, parseTime,
 } from '../format.js';
@@ -34,6 +35,7 @@ function initialState(p) {
     hash: q.get('hash') || '', node: q.get('node') || '', group: q.get('group') !== '0', sort,
     selected: null, obsId: q.get('obs'), detailId: null, paused: false, buffer: [],
     groups: new Map(), rows: [], expanded: new Map(), observers: [], obsIata: new Map(), gen: 0,
+    hexPaths: store.get('meshcore-hex-hashes', '0') === '1',
   };
   if (p.param === 'id' && p.parts[1]) st.detailId = p.parts[1];
   else if (p.param && /^[0-9a-fA-F]{16}$/.test(p.param)) { st.hash = p.param.toLowerCase(); st.detailId = st.hash; }
@@ -287,7 +289,7 @@ function renderRow(r, tr) {
     h('td', null, `${r.size}B`),
     h('td', null, h('span', { class: 'badge t-' + typeClass(r.payload_type) }, typeName(r.payload_type)), isTransport(r.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null),
     h('td', null, String(r.observer_name || r.observer_id || '—'), r.observer_iata ? h('span', { class: 'badge iata' }, String(r.observer_iata)) : null),
-    h('td', { class: 'c-path' }, ...hopPills(hl, r.resolved_path, { emptyText: '—' })),
+    h('td', { class: 'c-path' }, ...hopPills(hl, r.resolved_path, { emptyText: '—', hex: S.hexPaths })),
     h('td', null, r.child ? '' : `👁 ${r.count}`),
     h('td', { class: 'c-details' }, packetSummary(r)),
   );
@@ -331,6 +333,13 @@ function buildFilters() {
   const groupBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.group ? 'true' : 'false' }, 'Group by Hash');
   groupBtn.addEventListener('click', () => { S.group = !S.group; groupBtn.setAttribute('aria-pressed', S.group ? 'true' : 'false'); changed(); });
   const types = multiSelect('Types', Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]), S.types, () => { syncURL(); load(); });
+  const hexBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.hexPaths ? 'true' : 'false', title: 'Show raw hop prefixes instead of node names' }, 'Hex Paths');
+  hexBtn.addEventListener('click', () => {
+    S.hexPaths = !S.hexPaths;
+    hexBtn.setAttribute('aria-pressed', S.hexPaths ? 'true' : 'false');
+    store.set('meshcore-hex-hashes', S.hexPaths ? '1' : '0');
+    S.vt.refresh();
+  });
   const clearBtn = h('button', {
     type: 'button', class: 'btn', onclick: () => {
       Object.assign(S, { tw: 15, observer: '', hash: '', node: '', group: true, detailId: null, obsId: null });
@@ -339,7 +348,7 @@ function buildFilters() {
       closeDetail(); load();
     },
   }, '✕ Clear');
-  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, clearBtn);
+  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, hexBtn, clearBtn);
   // On narrow screens the filter bar collapses behind "Filters ▾" (CSS shows the toggle ≤768 px).
   const tog = h('button', { type: 'button', class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'packet-filters' }, 'Filters ▾');
   tog.addEventListener('click', () => {
@@ -374,6 +383,7 @@ export function mount(el, p) {
     if (!S.paused) { const b = S.buffer; S.buffer = []; merge(b); S.pauseBtn.textContent = '⏸'; } else S.pauseBtn.textContent = '▶ 0';
   });
   const refresh = h('button', { type: 'button', class: 'btn', 'aria-label': 'Refresh', onclick: () => load() }, '🔄');
+  const byop = h('button', { type: 'button', class: 'btn', 'aria-haspopup': 'dialog', onclick: openDecoder }, '📦 BYOP');
   S.vt = createVTable({
     caption: 'Packets',
     rowHeight: 34,
@@ -396,7 +406,7 @@ export function mount(el, p) {
   S.detail = h('aside', { class: 'detail-pane', 'aria-label': 'Packet details' }, h('p', { class: 'empty' }, 'Select a packet to view details'));
   S.split = h('div', { class: 'split' },
     h('section', { class: 'list-pane' },
-      h('div', { class: 'page-head' }, h('h1', null, 'Latest Packets ', S.count), S.status, h('span', { class: 'spacer' }), refresh, S.pauseBtn),
+      h('div', { class: 'page-head' }, h('h1', null, 'Latest Packets ', S.count), S.status, h('span', { class: 'spacer' }), refresh, S.pauseBtn, byop),
       ...buildFilters(), S.tableWrap),
     S.detail);
   el.appendChild(h('div', { class: 'packets-page' }, S.split));
@@ -416,6 +426,7 @@ export function unmount() {
   if (!S) return;
   S.unsub();
   S.vt.destroy();
+  closeDecoder();
   document.removeEventListener('keydown', S.onKey);
   window.removeEventListener('region-changed', S.onRegion);
   window.removeEventListener('theme-changed', S.onTheme);
