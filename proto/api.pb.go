@@ -592,6 +592,7 @@ type HealthWebsocket struct {
 	Clients         int64                  `protobuf:"varint,1,opt,name=clients,proto3" json:"clients,omitempty"`
 	Messages        int64                  `protobuf:"varint,2,opt,name=messages,proto3" json:"messages,omitempty"`
 	SlowDisconnects int64                  `protobuf:"varint,3,opt,name=slowDisconnects,proto3" json:"slowDisconnects,omitempty"`
+	DroppedBatches  int64                  `protobuf:"varint,4,opt,name=droppedBatches,proto3" json:"droppedBatches,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -643,6 +644,13 @@ func (x *HealthWebsocket) GetMessages() int64 {
 func (x *HealthWebsocket) GetSlowDisconnects() int64 {
 	if x != nil {
 		return x.SlowDisconnects
+	}
+	return 0
+}
+
+func (x *HealthWebsocket) GetDroppedBatches() int64 {
+	if x != nil {
+		return x.DroppedBatches
 	}
 	return 0
 }
@@ -6450,11 +6458,12 @@ const file_api_proto_rawDesc = "" +
 	"\n" +
 	"recomputes\x18\x05 \x01(\x03R\n" +
 	"recomputes\x12\x18\n" +
-	"\ahitRate\x18\x06 \x01(\x01R\ahitRate\"q\n" +
+	"\ahitRate\x18\x06 \x01(\x01R\ahitRate\"\x99\x01\n" +
 	"\x0fHealthWebsocket\x12\x18\n" +
 	"\aclients\x18\x01 \x01(\x03R\aclients\x12\x1a\n" +
 	"\bmessages\x18\x02 \x01(\x03R\bmessages\x12(\n" +
-	"\x0fslowDisconnects\x18\x03 \x01(\x03R\x0fslowDisconnects\"\xd1\x02\n" +
+	"\x0fslowDisconnects\x18\x03 \x01(\x03R\x0fslowDisconnects\x12&\n" +
+	"\x0edroppedBatches\x18\x04 \x01(\x03R\x0edroppedBatches\"\xd1\x02\n" +
 	"\x11HealthPacketStore\x12\x18\n" +
 	"\apackets\x18\x01 \x01(\x03R\apackets\x12\"\n" +
 	"\fobservations\x18\x02 \x01(\x03R\fobservations\x12 \n" +

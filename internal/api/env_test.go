@@ -50,12 +50,19 @@ func fixtureDB(t testing.TB) string {
 // initial load. now is the store's clock (nil = time.Now).
 func runStore(t testing.TB, path string, now func() time.Time) *store.Store {
 	t.Helper()
+	return runStoreWith(t, path, store.Config{Now: now})
+}
+
+// runStoreWith is runStore with a store configuration (blacklists…).
+func runStoreWith(t testing.TB, path string, cfg store.Config) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rdb, err := db.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatalf("open reader: %v", err)
 	}
-	st := store.New(rdb, store.Config{PollInterval: 50 * time.Millisecond, Now: now, Logger: quietLog()})
+	cfg.PollInterval, cfg.Logger = 50*time.Millisecond, quietLog()
+	st := store.New(rdb, cfg)
 	done := make(chan error, 1)
 	go func() { done <- st.Run(ctx) }()
 	t.Cleanup(func() {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/corescope/corescope/internal/config"
+	"github.com/corescope/corescope/internal/store"
 )
 
 func TestUnknownAPIPathIs404JSON(t *testing.T) {
@@ -392,4 +393,35 @@ func TestDecodeDecryptsPublicChannel(t *testing.T) {
 	if out.Decoded.Payload["decryptionStatus"] != "decrypted" || out.Decoded.Payload["channel"] != "Public" {
 		t.Fatalf("public channel not decrypted: %v", out.Decoded.Payload)
 	}
+}
+
+func TestBlacklistedObserverAndNodeAreHidden(t *testing.T) {
+	path := fixtureDB(t)
+	open := runStore(t, path, nil)
+	_, ts := newServer(t, testConfig(nil), open, nil)
+	var obs struct {
+		Observers []struct {
+			ID string `json:"id"`
+		} `json:"observers"`
+	}
+	getJSON(t, ts.URL+"/api/observers", 200, &obs)
+	var nodes struct {
+		Nodes []struct {
+			PublicKey string `json:"public_key"`
+		} `json:"nodes"`
+	}
+	getJSON(t, ts.URL+"/api/nodes?limit=1", 200, &nodes)
+	obsID, pk := obs.Observers[0].ID, nodes.Nodes[0].PublicKey
+
+	hidden := runStoreWith(t, path, store.Config{ObserverBlacklist: []string{obsID}, NodeBlacklist: []string{pk}})
+	_, ts2 := newServer(t, testConfig(nil), hidden, nil)
+	getJSON(t, ts2.URL+"/api/observers", 200, &obs)
+	for _, o := range obs.Observers {
+		if o.ID == obsID {
+			t.Fatalf("blacklisted observer %s listed", obsID)
+		}
+	}
+	var e errorBody
+	getJSON(t, ts2.URL+"/api/observers/"+obsID, 404, &e)
+	getJSON(t, ts2.URL+"/api/nodes/"+pk, 404, &e)
 }

@@ -84,6 +84,9 @@ type healthWebsocket struct {
 	Clients         int   `json:"clients"`
 	Messages        int64 `json:"messages"`
 	SlowDisconnects int64 `json:"slowDisconnects"`
+	// DroppedBatches counts sync ticks the live feed fell behind on (the
+	// store drops them rather than waiting).
+	DroppedBatches int64 `json:"droppedBatches"`
 }
 
 type healthStore struct {
@@ -159,6 +162,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if st, err := s.getStore(); err == nil {
 		m := st.Memory()
 		p := st.Progress()
+		body.WebSocket.DroppedBatches = st.DroppedLiveBatches()
 		body.PacketStore = healthStore{
 			Packets: m.Transmissions, Observations: m.Observations,
 			EstimatedMB: m.TrackedMB, TrackedMB: m.TrackedMB,

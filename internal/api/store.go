@@ -14,6 +14,7 @@ type Store interface {
 	Progress() store.LoadProgress
 	Memory() store.MemoryStats
 	Stats(now time.Time) store.Stats
+	DroppedLiveBatches() int64
 
 	PacketViews(q store.PacketQuery) store.PacketViewPage
 	NodePacketViews(nodes []string, q store.PacketQuery) store.PacketViewPage

@@ -146,7 +146,7 @@ func TestBackupOfLiveDatabaseIsConsistentAndRestores(t *testing.T) {
 			want[m.Hash] = true
 		}
 	}
-	eventually(t, 60*time.Second, "all published transmissions stored", func() error {
+	eventually(t, 90*time.Second, "all published transmissions stored", func() error {
 		got, err := dbHashes(db)
 		if err != nil {
 			return err

@@ -155,7 +155,7 @@ func (s *stack) publishTo(url string, msgs []meshsim.Message) map[string]bool {
 func (s *stack) waitStored(want map[string]bool, what string) {
 	s.t.Helper()
 	db := filepath.Join(s.data, "meshcore.db")
-	eventually(s.t, 60*time.Second, what, func() error {
+	eventually(s.t, 90*time.Second, what, func() error {
 		got, err := dbHashes(db)
 		if err != nil {
 			return err

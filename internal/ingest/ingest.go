@@ -1,18 +1,21 @@
 // Package ingest is the MQTT → SQLite ingestor: one paho client per broker
 // source, parsing of the meshcoretomqtt JSON, packet decoding, filters, and a
 // single group-commit writer that acknowledges each MQTT message only after
-// the transaction holding its rows has committed (at-least-once; redeliveries
-// are absorbed by the database's de-dup keys).
+// the transaction holding it has committed (at-least-once; redeliveries are
+// absorbed by the database's de-dup keys).
 //
-// Flow: paho handler goroutine (parse, filter, decode, build rows) → bounded
-// queue (backpressure: a full queue blocks handlers, unacked messages stop the
-// broker at max_inflight_messages, paho's keepalive keeps running) → writer
-// goroutine (batch of ≤ ingest.batchSize messages or ingest.batchDelayMs,
-// one transaction, then Ack each message). Bad input is counted per reason,
-// logged rate-limited, and acknowledged so it is never redelivered.
+// Flow: paho handler (hand-off only) → prepare workers (parse, filter,
+// decode, build rows; one per CPU) → bounded queue → writer goroutine
+// (batch of ≤ ingest.batchSize messages or ingest.batchDelayMs, one
+// transaction, then Ack each message). Backpressure instead of loss: a full
+// queue blocks the handlers, the broker stops at max_inflight_messages
+// unacknowledged messages, and paho's keepalive keeps running. Bad input is
+// counted per reason, logged rate-limited, and acknowledged so it is never
+// redelivered.
 //
-// Use: ing, err := ingest.New(cfg, ingest.Options{Logger: l}); err = ing.Run(ctx).
+// Use: ing, err := ingest.New(ctx, cfg, ingest.Options{Logger: l}); err = ing.Run(ctx).
 // Stats (also written every second to the stats file) come from ing.Stats().
+// Tests in other packages start a real ingestor through internal/ingesttest.
 package ingest
 
 import (

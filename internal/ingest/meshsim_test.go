@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/ingesttest"
 	"github.com/corescope/corescope/internal/meshsim"
 	"github.com/corescope/corescope/internal/mqtttest"
@@ -163,7 +164,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 		b.StopTimer()
 		broker := mqtttest.Start(b)
 		dbPath := filepath.Join(b.TempDir(), "meshcore.db")
-		ing := ingesttest.Start(b, broker.URL, dbPath)
+		ing := ingesttest.Start(b, broker.URL, dbPath, benchBatch)
 		b.StartTimer()
 		start := time.Now()
 		const pubs = 4
@@ -228,7 +229,7 @@ func BenchmarkIngestBacklog(b *testing.B) {
 		b.StartTimer()
 		cpu0 := cpuTime()
 		start := time.Now()
-		ing := ingesttest.Start(b, broker.URL, dbPath)
+		ing := ingesttest.Start(b, broker.URL, dbPath, benchBatch)
 		ing.WaitAcked(b, uint64(len(all)))
 		el := time.Since(start)
 		cpu := cpuTime() - cpu0
@@ -248,6 +249,17 @@ func BenchmarkIngestBacklog(b *testing.B) {
 	b.ReportMetric(float64(want.obs*b.N)/total.Seconds(), "obs/s")
 	b.ReportMetric(float64(len(all)*b.N)/total.Seconds(), "msgs/s")
 	b.ReportMetric(float64(totalCPU.Microseconds())/float64(len(all)*b.N), "cpu-µs/msg")
+}
+
+// benchBatch applies CORESCOPE_BENCH_BATCH (messages per group commit) and
+// CORESCOPE_BENCH_DELAY_MS to a benchmark's config.
+func benchBatch(c *config.Config) {
+	if v, err := strconv.Atoi(os.Getenv("CORESCOPE_BENCH_BATCH")); err == nil && v > 0 {
+		c.Ingest.BatchSize = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("CORESCOPE_BENCH_DELAY_MS")); err == nil && v > 0 {
+		c.Ingest.BatchDelayMs = v
+	}
 }
 
 // cpuTime is the CPU time (user + system) this process has used.

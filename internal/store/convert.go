@@ -93,7 +93,7 @@ func txFromRow(r db.TxRow, intern *interner) *Transmission {
 	if t.FirstSeen == 0 {
 		t.FirstSeen = parseTimeMs(strings.Replace(r.FirstSeen, " ", "T", 1) + "Z")
 	}
-	t.bytes = txBaseBytes + int64(len(t.Raw)+len(t.DecodedJSON)+len(t.Hash)+len(t.Sender)+len(t.Text))
+	t.bytes = int32(txBaseBytes + len(t.Raw) + len(t.DecodedJSON) + len(t.Hash) + len(t.Sender) + len(t.Text))
 	return t
 }
 
@@ -180,7 +180,8 @@ func (o *Observation) setRaw(h []byte, sc *scratch) {
 			return
 		}
 	}
-	o.raw, o.rawUpper = string(sc.a), upper
+	raw := string(sc.a)
+	o.raw, o.rawUpper = &raw, upper
 }
 
 // scratch holds buffers reused by the single writer goroutine.
@@ -275,7 +276,10 @@ const (
 )
 
 func obsBytes(o *Observation) int64 {
-	n := obsBaseBytes + len(o.Path.Hops) + len(o.raw) + 16*len(o.Resolved)
+	n := obsBaseBytes + len(o.Path.Hops) + 16*len(o.Resolved)
+	if o.raw != nil {
+		n += 16 + len(*o.raw)
+	}
 	if o.Resolved != nil {
 		n += 24
 	}
@@ -316,7 +320,7 @@ func parsePathBytes(b []byte) Path {
 	return Path{Hops: string(buf), HopSize: uint8(size)}
 }
 
-func legacyPath(s string) Path { return Path{legacy: &s} }
+func legacyPath(s string) Path { return Path{Hops: s} }
 
 func unhex(c byte) (byte, bool) {
 	switch {

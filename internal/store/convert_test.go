@@ -38,7 +38,7 @@ func TestObservationRawIsRebuiltOrKept(t *testing.T) {
 			if got := o.RawHex(); got != c.raw {
 				t.Fatalf("RawHex = %s, want %s", got, c.raw)
 			}
-			if kept := o.raw != ""; kept != c.wantKept {
+			if kept := o.raw != nil; kept != c.wantKept {
 				t.Fatalf("raw kept = %v, want %v", kept, c.wantKept)
 			}
 		})

@@ -101,7 +101,7 @@ func (s *Store) evict(now time.Time) {
 		var freed int64
 		kb := 0
 		for i := 0; i < n && freed < target; i++ {
-			freed += ix.txs[i].bytes
+			freed += int64(ix.txs[i].bytes)
 			for _, o := range ix.txs[i].Observations() {
 				freed += obsBytes(o)
 			}
@@ -126,7 +126,7 @@ func (s *Store) evictOldest(k int) {
 	}
 	var freed int64
 	for _, t := range gone {
-		freed += t.bytes
+		freed += int64(t.bytes)
 		for _, o := range t.Observations() {
 			freed += obsBytes(o)
 		}

@@ -340,6 +340,16 @@ func (s *Store) NodeHealth(pubkey string, now time.Time) (NodeHealth, error) {
 		name, role := "Unknown", "unknown"
 		h.Node = NodeJSON{PublicKey: pk, Name: &name, Role: &role}
 	}
+	h.Stats, h.Observers, h.RecentPackets = s.nodeStats(list, os, now, 20)
+	return h, nil
+}
+
+// nodeStats summarises a node's transmissions: counters, per-observer signal
+// and the newest `recent` packets (without observations).
+func (s *Store) nodeStats(list []*Transmission, os *observerSet, now time.Time, recent int) (NodeStats, []NodeObserverStat, []TxJSON) {
+	var st NodeStats
+	observers := []NodeObserverStat{}
+	packets := []TxJSON{}
 	y, m, d := now.UTC().Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).UnixMilli()
 	per := map[int64]*accum{}
@@ -348,9 +358,9 @@ func (s *Store) NodeHealth(pubkey string, now time.Time) (NodeHealth, error) {
 	var lastHeard int64
 	for i := len(list) - 1; i >= 0; i-- {
 		t := list[i]
-		h.Stats.TotalTransmissions++
+		st.TotalTransmissions++
 		if t.FirstSeen >= today {
-			h.Stats.PacketsToday++
+			st.PacketsToday++
 		}
 		if lt := t.Latest(); lt > lastHeard {
 			lastHeard = lt
@@ -368,31 +378,78 @@ func (s *Store) NodeHealth(pubkey string, now time.Time) (NodeHealth, error) {
 			}
 			a.add(o)
 		}
-		if len(h.RecentPackets) < 20 {
-			h.RecentPackets = append(h.RecentPackets, s.packetOf(os, t, false).JSON())
+		if len(packets) < recent {
+			packets = append(packets, s.packetOf(os, t, false).JSON())
 		}
 	}
-	h.Stats.TotalObservations = all.count
-	h.Stats.TotalPackets = h.Stats.TotalTransmissions
-	h.Stats.AvgSNR = avgPtr(all.snrSum, all.snrN)
+	st.TotalObservations = all.count
+	st.TotalPackets = st.TotalTransmissions
+	st.AvgSNR = avgPtr(all.snrSum, all.snrN)
 	if hopN > 0 {
-		h.Stats.AvgHops = int(math.Round(float64(hopSum) / float64(hopN)))
+		st.AvgHops = int(math.Round(float64(hopSum) / float64(hopN)))
 	}
-	h.Stats.LastHeard = timePtr(lastHeard)
+	st.LastHeard = timePtr(lastHeard)
 	for idx, a := range per {
-		st := NodeObserverStat{PacketCount: a.count, AvgSNR: avgPtr(a.snrSum, a.snrN), AvgRSSI: avgPtr(a.rssiSum, a.rssiN)}
+		o := NodeObserverStat{PacketCount: a.count, AvgSNR: avgPtr(a.snrSum, a.snrN), AvgRSSI: avgPtr(a.rssiSum, a.rssiN)}
 		if ob := os.byIdx[idx]; ob != nil {
-			st.ObserverID, st.ObserverName, st.IATA = ob.ID, strPtr(ob.Name), strPtr(ob.IATA)
+			o.ObserverID, o.ObserverName, o.IATA = ob.ID, strPtr(ob.Name), strPtr(ob.IATA)
 		}
-		h.Observers = append(h.Observers, st)
+		observers = append(observers, o)
 	}
-	sort.Slice(h.Observers, func(i, j int) bool {
-		if h.Observers[i].PacketCount != h.Observers[j].PacketCount {
-			return h.Observers[i].PacketCount > h.Observers[j].PacketCount
+	sort.Slice(observers, func(i, j int) bool {
+		if observers[i].PacketCount != observers[j].PacketCount {
+			return observers[i].PacketCount > observers[j].PacketCount
 		}
-		return h.Observers[i].ObserverID < h.Observers[j].ObserverID
+		return observers[i].ObserverID < observers[j].ObserverID
 	})
-	return h, nil
+	return st, observers, packets
+}
+
+// BulkHealthEntry is one node of GET /api/nodes/bulk-health.
+type BulkHealthEntry struct {
+	PublicKey string             `json:"public_key"`
+	Name      *string            `json:"name"`
+	Role      *string            `json:"role"`
+	Lat       *float64           `json:"lat"`
+	Lon       *float64           `json:"lon"`
+	Stats     BulkHealthStats    `json:"stats"`
+	Observers []NodeObserverStat `json:"observers"`
+}
+
+// BulkHealthStats are the per-node counters of bulk-health (no avgHops).
+type BulkHealthStats struct {
+	TotalTransmissions int      `json:"totalTransmissions"`
+	TotalObservations  int      `json:"totalObservations"`
+	TotalPackets       int      `json:"totalPackets"`
+	PacketsToday       int      `json:"packetsToday"`
+	AvgSNR             *float64 `json:"avgSnr"`
+	LastHeard          *string  `json:"lastHeard"`
+}
+
+// BulkHealth returns health stats of the most recently seen nodes (limit
+// clamped 1..200, default 50), filtered like Nodes by region and area.
+func (s *Store) BulkHealth(limit int, regions []string, areaContains func(lat, lon float64) bool, now time.Time) []BulkHealthEntry {
+	limit = clampLimit(limit, 50, 200)
+	page := s.Nodes(NodeQuery{Limit: limit, Regions: regions, AreaContains: areaContains, Now: now})
+	ns, os := s.nodes.Load(), s.observers.Load()
+	out := make([]BulkHealthEntry, 0, len(page.Nodes))
+	for _, nj := range page.Nodes {
+		n := ns.byKey[nj.PublicKey]
+		if n == nil {
+			continue
+		}
+		s.mu.RLock()
+		list := s.idx.byNode[n.PublicKey]
+		s.mu.RUnlock()
+		st, observers, _ := s.nodeStats(list, os, now, 0)
+		out = append(out, BulkHealthEntry{
+			PublicKey: n.PublicKey, Name: strPtr(n.Name), Role: strPtr(n.Role), Lat: n.Lat.Ptr(), Lon: n.Lon.Ptr(),
+			Stats: BulkHealthStats{TotalTransmissions: st.TotalTransmissions, TotalObservations: st.TotalObservations,
+				TotalPackets: st.TotalPackets, PacketsToday: st.PacketsToday, AvgSNR: st.AvgSNR, LastHeard: st.LastHeard},
+			Observers: observers,
+		})
+	}
+	return out
 }
 
 // NodeTransmissions returns the transmissions attributed to a node (advert

@@ -243,3 +243,34 @@ func TestAreaFilterUsesAdvertSenderPosition(t *testing.T) {
 		t.Fatalf("empty area total = %d", p.Total)
 	}
 }
+
+func TestBulkHealth(t *testing.T) {
+	e := newTestEnv(t)
+	e.addPackets(60)
+	s := e.start(Config{})
+	waitReady(t, s)
+	now := e.base.Add(time.Hour)
+	all := s.BulkHealth(0, nil, nil, now)
+	if len(all) != 5 {
+		t.Fatalf("bulk health entries = %d, want 5", len(all))
+	}
+	for _, b := range all {
+		h, err := s.NodeHealth(b.PublicKey, now)
+		if err != nil {
+			if b.Stats.TotalTransmissions != 0 {
+				t.Fatalf("%s: health error %v with %d packets", b.PublicKey[:4], err, b.Stats.TotalTransmissions)
+			}
+			continue
+		}
+		if b.Stats.TotalTransmissions != h.Stats.TotalTransmissions || b.Stats.TotalObservations != h.Stats.TotalObservations ||
+			len(b.Observers) != len(h.Observers) {
+			t.Fatalf("%s: bulk %+v vs health %+v", b.PublicKey[:4], b.Stats, h.Stats)
+		}
+	}
+	if got := s.BulkHealth(2, nil, nil, now); len(got) != 2 {
+		t.Fatalf("limit 2 gave %d", len(got))
+	}
+	if got := s.BulkHealth(50, []string{"OAK"}, nil, now); len(got) != 0 {
+		t.Fatalf("region OAK gave %d (no advert heard there)", len(got))
+	}
+}

@@ -163,7 +163,7 @@ type nodeTxPair struct {
 func (s *Store) buildChanges(newTxs []*Transmission, obs []*Observation) changes {
 	var ch changes
 	for _, t := range newTxs {
-		ch.bytes += t.bytes
+		ch.bytes += int64(t.bytes)
 		if t.FromPubkey != "" {
 			t.nodes = append(t.nodes, t.FromPubkey)
 			ch.nodeTx = append(ch.nodeTx, nodeTxPair{t.FromPubkey, t})

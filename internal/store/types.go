@@ -17,6 +17,8 @@ type Transmission struct {
 	RouteType      int8   // -1 = NULL
 	PayloadType    int8   // -1 = NULL
 	PayloadVersion int8   // -1 = NULL
+	rawUpper       bool   // raw_hex was stored upper-case: render it the same way
+	bytes          int32  // self-accounted size (packed here to stay in a smaller size class)
 	DecodedJSON    string // decoded payload JSON exactly as stored ("" = NULL)
 	FromPubkey     string // advert originator ("" = none)
 	ChannelHash    string // GRP_TXT grouping key (channel name, enc_XX, ...) ("" = none)
@@ -27,9 +29,7 @@ type Transmission struct {
 	Text            string
 	SenderTimestamp int64 // device clock, 0 = absent
 
-	rawUpper bool // raw_hex was stored upper-case: render it the same way
-	bytes    int64
-	state    atomic.Pointer[txState]
+	state atomic.Pointer[txState]
 	// nodes this transmission is attributed to in the byNode index (sync-only).
 	nodes []string
 }
@@ -100,8 +100,9 @@ type Observation struct {
 	// when present, else resolved in memory against the node prefix index.
 	Resolved []string
 	// raw is this observer's raw packet when it cannot be rebuilt from Tx.Raw
-	// and Path (the usual case is rebuilt: only the path bytes differ).
-	raw      string
+	// and Path (rare: usually only the path bytes differ). A pointer keeps the
+	// struct in the 144-byte size class.
+	raw      *string
 	score    int32
 	hasScore bool
 	rawUpper bool
@@ -115,8 +116,8 @@ func (o *Observation) Score() OptInt { return OptInt{int64(o.score), o.hasScore}
 // differ from what the transmission's raw bytes and this path give, else
 // rebuilt (the transmission's bytes with this observer's path).
 func (o *Observation) RawHex() string {
-	if o.raw != "" {
-		return encodeHex([]byte(o.raw), o.rawUpper)
+	if o.raw != nil {
+		return encodeHex([]byte(*o.raw), o.rawUpper)
 	}
 	if o.rawSame {
 		return o.Tx.RawHex()
@@ -131,7 +132,7 @@ func (o *Observation) RawHex() string {
 // layout PROTOCOL.md §1). ok is false when the raw bytes do not parse or p is a
 // legacy path. The result is appended to buf.
 func rebuildRaw(raw []byte, p Path, buf []byte) ([]byte, bool) {
-	if len(raw) < 2 || p.legacy != nil {
+	if len(raw) < 2 || p.isLegacy() {
 		return nil, false
 	}
 	off := 1
@@ -163,16 +164,17 @@ func rebuildRaw(raw []byte, p Path, buf []byte) ([]byte, bool) {
 
 // Path is a compact hop list: the hop prefixes' bytes concatenated, HopSize
 // bytes each. Legacy path_json values that are not uniform hex hops are kept
-// verbatim and rendered as stored.
+// verbatim in Hops with HopSize 0 and rendered as stored.
 type Path struct {
-	Hops    string // raw hop bytes
+	Hops    string // raw hop bytes (HopSize > 0), or legacy path_json text (HopSize 0)
 	HopSize uint8
-	legacy  *string
 }
+
+func (p Path) isLegacy() bool { return p.HopSize == 0 && p.Hops != "" }
 
 // Len returns the number of hops.
 func (p Path) Len() int {
-	if p.legacy != nil {
+	if p.isLegacy() {
 		return len(p.Strings())
 	}
 	if p.HopSize == 0 {
@@ -183,7 +185,7 @@ func (p Path) Len() int {
 
 // Hop returns hop i as upper-case hex.
 func (p Path) Hop(i int) string {
-	if p.legacy != nil {
+	if p.isLegacy() {
 		return p.Strings()[i]
 	}
 	n := int(p.HopSize)
@@ -192,8 +194,8 @@ func (p Path) Hop(i int) string {
 
 // Strings returns the hops as upper-case hex strings (never nil).
 func (p Path) Strings() []string {
-	if p.legacy != nil {
-		hops, _ := parseLegacyPath(*p.legacy)
+	if p.isLegacy() {
+		hops, _ := parseLegacyPath(p.Hops)
 		return hops
 	}
 	out := make([]string, p.Len())
@@ -205,8 +207,8 @@ func (p Path) Strings() []string {
 
 // PathJSON renders the path as stored in path_json: `["AB","CD"]`, `[]` when empty.
 func (p Path) PathJSON() string {
-	if p.legacy != nil {
-		return *p.legacy
+	if p.isLegacy() {
+		return p.Hops
 	}
 	n := p.Len()
 	if n == 0 {

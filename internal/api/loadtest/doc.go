@@ -9,4 +9,7 @@
 // CORESCOPE_LOAD_DB=<path> keeps the generated database at path and reuses
 // it on the next run (generation takes minutes). CORESCOPE_LOAD_TX overrides
 // the number of transmissions (default meshsim.ReferenceTransmissions).
+// CORESCOPE_LOAD_GZIP=0 runs the server without compression (the default
+// config); by default the run enables compression.gzip as a deployment
+// facing the internet should. CORESCOPE_LOAD_REPORT=<file> saves the tables.
 package loadtest

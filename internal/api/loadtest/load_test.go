@@ -33,7 +33,8 @@ func TestLoad(t *testing.T) {
 	dbPath := referenceDB(t)
 	bin := buildServer(t)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"compression": {"gzip": true}}`), 0o644); err != nil {
+	gz := os.Getenv("CORESCOPE_LOAD_GZIP") != "0"
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(fmt.Sprintf(`{"compression": {"gzip": %t}}`, gz)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
@@ -70,6 +71,7 @@ func TestLoad(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // let the post-load GC settle
 	rssLoaded, _ := procStatus(cmd.Process.Pid)
+	t.Logf("gzip %t", gz)
 	t.Logf("time to first answer %v, to full load %v, RSS after load %.0f MB", firstAnswer.Round(time.Millisecond), fullLoad.Round(time.Millisecond), rssLoaded)
 
 	keys := pickKeys(t, client, base)
