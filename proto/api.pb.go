@@ -6409,6 +6409,228 @@ func (x *Ok) GetOk() bool {
 	return false
 }
 
+type IORates struct {
+	state                     protoimpl.MessageState `protogen:"open.v1"`
+	ReadBytesPerSec           float64                `protobuf:"fixed64,1,opt,name=readBytesPerSec,proto3" json:"readBytesPerSec,omitempty"`
+	WriteBytesPerSec          float64                `protobuf:"fixed64,2,opt,name=writeBytesPerSec,proto3" json:"writeBytesPerSec,omitempty"`
+	CancelledWriteBytesPerSec float64                `protobuf:"fixed64,3,opt,name=cancelledWriteBytesPerSec,proto3" json:"cancelledWriteBytesPerSec,omitempty"`
+	SyscallsRead              float64                `protobuf:"fixed64,4,opt,name=syscallsRead,proto3" json:"syscallsRead,omitempty"`
+	SyscallsWrite             float64                `protobuf:"fixed64,5,opt,name=syscallsWrite,proto3" json:"syscallsWrite,omitempty"`
+	SampledAt                 string                 `protobuf:"bytes,6,opt,name=sampledAt,proto3" json:"sampledAt,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *IORates) Reset() {
+	*x = IORates{}
+	mi := &file_api_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IORates) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IORates) ProtoMessage() {}
+
+func (x *IORates) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IORates.ProtoReflect.Descriptor instead.
+func (*IORates) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *IORates) GetReadBytesPerSec() float64 {
+	if x != nil {
+		return x.ReadBytesPerSec
+	}
+	return 0
+}
+
+func (x *IORates) GetWriteBytesPerSec() float64 {
+	if x != nil {
+		return x.WriteBytesPerSec
+	}
+	return 0
+}
+
+func (x *IORates) GetCancelledWriteBytesPerSec() float64 {
+	if x != nil {
+		return x.CancelledWriteBytesPerSec
+	}
+	return 0
+}
+
+func (x *IORates) GetSyscallsRead() float64 {
+	if x != nil {
+		return x.SyscallsRead
+	}
+	return 0
+}
+
+func (x *IORates) GetSyscallsWrite() float64 {
+	if x != nil {
+		return x.SyscallsWrite
+	}
+	return 0
+}
+
+func (x *IORates) GetSampledAt() string {
+	if x != nil {
+		return x.SampledAt
+	}
+	return ""
+}
+
+// GET /api/perf/io
+type PerfIO struct {
+	state                     protoimpl.MessageState `protogen:"open.v1"`
+	ReadBytesPerSec           float64                `protobuf:"fixed64,1,opt,name=readBytesPerSec,proto3" json:"readBytesPerSec,omitempty"`
+	WriteBytesPerSec          float64                `protobuf:"fixed64,2,opt,name=writeBytesPerSec,proto3" json:"writeBytesPerSec,omitempty"`
+	CancelledWriteBytesPerSec float64                `protobuf:"fixed64,3,opt,name=cancelledWriteBytesPerSec,proto3" json:"cancelledWriteBytesPerSec,omitempty"`
+	SyscallsRead              float64                `protobuf:"fixed64,4,opt,name=syscallsRead,proto3" json:"syscallsRead,omitempty"`
+	SyscallsWrite             float64                `protobuf:"fixed64,5,opt,name=syscallsWrite,proto3" json:"syscallsWrite,omitempty"`
+	Ingestor                  *IORates               `protobuf:"bytes,6,opt,name=ingestor,proto3" json:"ingestor,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *PerfIO) Reset() {
+	*x = PerfIO{}
+	mi := &file_api_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PerfIO) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PerfIO) ProtoMessage() {}
+
+func (x *PerfIO) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PerfIO.ProtoReflect.Descriptor instead.
+func (*PerfIO) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *PerfIO) GetReadBytesPerSec() float64 {
+	if x != nil {
+		return x.ReadBytesPerSec
+	}
+	return 0
+}
+
+func (x *PerfIO) GetWriteBytesPerSec() float64 {
+	if x != nil {
+		return x.WriteBytesPerSec
+	}
+	return 0
+}
+
+func (x *PerfIO) GetCancelledWriteBytesPerSec() float64 {
+	if x != nil {
+		return x.CancelledWriteBytesPerSec
+	}
+	return 0
+}
+
+func (x *PerfIO) GetSyscallsRead() float64 {
+	if x != nil {
+		return x.SyscallsRead
+	}
+	return 0
+}
+
+func (x *PerfIO) GetSyscallsWrite() float64 {
+	if x != nil {
+		return x.SyscallsWrite
+	}
+	return 0
+}
+
+func (x *PerfIO) GetIngestor() *IORates {
+	if x != nil {
+		return x.Ingestor
+	}
+	return nil
+}
+
+// GET /api/perf/write-sources
+type WriteSources struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sources       map[string]int64       `protobuf:"bytes,1,rep,name=sources,proto3" json:"sources,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	SampleAt      string                 `protobuf:"bytes,2,opt,name=sampleAt,proto3" json:"sampleAt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WriteSources) Reset() {
+	*x = WriteSources{}
+	mi := &file_api_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WriteSources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WriteSources) ProtoMessage() {}
+
+func (x *WriteSources) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WriteSources.ProtoReflect.Descriptor instead.
+func (*WriteSources) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *WriteSources) GetSources() map[string]int64 {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *WriteSources) GetSampleAt() string {
+	if x != nil {
+		return x.SampleAt
+	}
+	return ""
+}
+
 var File_api_proto protoreflect.FileDescriptor
 
 const file_api_proto_rawDesc = "" +
@@ -7049,7 +7271,27 @@ const file_api_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.corescope.v1.EndpointStatsR\x05value:\x028\x01\"\x14\n" +
 	"\x02Ok\x12\x0e\n" +
-	"\x02ok\x18\x01 \x01(\bR\x02okB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	"\x02ok\x18\x01 \x01(\bR\x02ok\"\x85\x02\n" +
+	"\aIORates\x12(\n" +
+	"\x0freadBytesPerSec\x18\x01 \x01(\x01R\x0freadBytesPerSec\x12*\n" +
+	"\x10writeBytesPerSec\x18\x02 \x01(\x01R\x10writeBytesPerSec\x12<\n" +
+	"\x19cancelledWriteBytesPerSec\x18\x03 \x01(\x01R\x19cancelledWriteBytesPerSec\x12\"\n" +
+	"\fsyscallsRead\x18\x04 \x01(\x01R\fsyscallsRead\x12$\n" +
+	"\rsyscallsWrite\x18\x05 \x01(\x01R\rsyscallsWrite\x12\x1c\n" +
+	"\tsampledAt\x18\x06 \x01(\tR\tsampledAt\"\x99\x02\n" +
+	"\x06PerfIO\x12(\n" +
+	"\x0freadBytesPerSec\x18\x01 \x01(\x01R\x0freadBytesPerSec\x12*\n" +
+	"\x10writeBytesPerSec\x18\x02 \x01(\x01R\x10writeBytesPerSec\x12<\n" +
+	"\x19cancelledWriteBytesPerSec\x18\x03 \x01(\x01R\x19cancelledWriteBytesPerSec\x12\"\n" +
+	"\fsyscallsRead\x18\x04 \x01(\x01R\fsyscallsRead\x12$\n" +
+	"\rsyscallsWrite\x18\x05 \x01(\x01R\rsyscallsWrite\x121\n" +
+	"\bingestor\x18\x06 \x01(\v2\x15.corescope.v1.IORatesR\bingestor\"\xa9\x01\n" +
+	"\fWriteSources\x12A\n" +
+	"\asources\x18\x01 \x03(\v2'.corescope.v1.WriteSources.SourcesEntryR\asources\x12\x1a\n" +
+	"\bsampleAt\x18\x02 \x01(\tR\bsampleAt\x1a:\n" +
+	"\fSourcesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_api_proto_rawDescOnce sync.Once
@@ -7063,7 +7305,7 @@ func file_api_proto_rawDescGZIP() []byte {
 	return file_api_proto_rawDescData
 }
 
-var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
+var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
 var file_api_proto_goTypes = []any{
 	(*Error)(nil),               // 0: corescope.v1.Error
 	(*BackfillProgress)(nil),    // 1: corescope.v1.BackfillProgress
@@ -7141,19 +7383,23 @@ var file_api_proto_goTypes = []any{
 	(*PerfGoRuntime)(nil),       // 73: corescope.v1.PerfGoRuntime
 	(*Perf)(nil),                // 74: corescope.v1.Perf
 	(*Ok)(nil),                  // 75: corescope.v1.Ok
-	nil,                         // 76: corescope.v1.ConfigRegionsMap.EntriesEntry
-	nil,                         // 77: corescope.v1.IataCoords.CoordsEntry
-	nil,                         // 78: corescope.v1.BatchObservations.ResultsEntry
-	nil,                         // 79: corescope.v1.ResolvedHops.ResolvedEntry
-	nil,                         // 80: corescope.v1.Perf.EndpointsEntry
-	(*structpb.Struct)(nil),     // 81: google.protobuf.Struct
-	(*structpb.Value)(nil),      // 82: google.protobuf.Value
-	(*structpb.ListValue)(nil),  // 83: google.protobuf.ListValue
+	(*IORates)(nil),             // 76: corescope.v1.IORates
+	(*PerfIO)(nil),              // 77: corescope.v1.PerfIO
+	(*WriteSources)(nil),        // 78: corescope.v1.WriteSources
+	nil,                         // 79: corescope.v1.ConfigRegionsMap.EntriesEntry
+	nil,                         // 80: corescope.v1.IataCoords.CoordsEntry
+	nil,                         // 81: corescope.v1.BatchObservations.ResultsEntry
+	nil,                         // 82: corescope.v1.ResolvedHops.ResolvedEntry
+	nil,                         // 83: corescope.v1.Perf.EndpointsEntry
+	nil,                         // 84: corescope.v1.WriteSources.SourcesEntry
+	(*structpb.Struct)(nil),     // 85: google.protobuf.Struct
+	(*structpb.Value)(nil),      // 86: google.protobuf.Value
+	(*structpb.ListValue)(nil),  // 87: google.protobuf.ListValue
 }
 var file_api_proto_depIdxs = []int32{
 	1,  // 0: corescope.v1.Healthz.from_pubkey_backfill:type_name -> corescope.v1.BackfillProgress
 	3,  // 1: corescope.v1.PerfSummary.recentSlow:type_name -> corescope.v1.SlowRequest
-	81, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
+	85, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
 	5,  // 3: corescope.v1.Health.memory:type_name -> corescope.v1.HealthMemory
 	6,  // 4: corescope.v1.Health.eventLoop:type_name -> corescope.v1.HealthEventLoop
 	7,  // 5: corescope.v1.Health.cache:type_name -> corescope.v1.HealthCache
@@ -7162,31 +7408,31 @@ var file_api_proto_depIdxs = []int32{
 	4,  // 8: corescope.v1.Health.perf:type_name -> corescope.v1.PerfSummary
 	10, // 9: corescope.v1.Health.ingestor:type_name -> corescope.v1.IngestorStatus
 	12, // 10: corescope.v1.Stats.counts:type_name -> corescope.v1.RoleCounts
-	82, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
+	86, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
 	14, // 12: corescope.v1.ConfigClient.healthThresholds:type_name -> corescope.v1.HealthThresholdsMs
-	82, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
-	82, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
-	82, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
-	82, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
-	82, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
-	82, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
-	82, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
-	82, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
-	82, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
+	86, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
+	86, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
+	86, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
+	86, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
+	86, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
+	86, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
+	86, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
+	86, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
+	86, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
 	15, // 22: corescope.v1.ConfigClient.timestamps:type_name -> corescope.v1.Timestamps
-	76, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
-	81, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
-	81, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
-	81, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
-	81, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
-	81, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
-	81, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
-	83, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
-	83, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
+	79, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
+	85, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
+	85, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
+	85, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
+	85, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
+	85, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
+	85, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
+	87, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
+	87, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
 	21, // 32: corescope.v1.AreaList.items:type_name -> corescope.v1.Area
-	77, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
-	82, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
-	82, // 35: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
+	80, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
+	86, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
+	86, // 35: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
 	25, // 36: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
 	26, // 37: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
 	28, // 38: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
@@ -7195,10 +7441,10 @@ var file_api_proto_depIdxs = []int32{
 	25, // 41: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
 	32, // 42: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
 	25, // 43: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
-	78, // 44: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
+	81, // 44: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
 	36, // 45: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
 	37, // 46: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
-	81, // 47: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
+	85, // 47: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
 	38, // 48: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
 	32, // 49: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
 	38, // 50: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
@@ -7219,33 +7465,35 @@ var file_api_proto_depIdxs = []int32{
 	55, // 65: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
 	54, // 66: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
 	54, // 67: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
-	79, // 68: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
+	82, // 68: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
 	59, // 69: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
 	61, // 70: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
 	63, // 71: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
 	36, // 72: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
-	81, // 73: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
+	85, // 73: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
 	37, // 74: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
-	82, // 75: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
+	86, // 75: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
 	65, // 76: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
 	66, // 77: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
 	66, // 78: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
 	70, // 79: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
 	71, // 80: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
-	80, // 81: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
+	83, // 81: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
 	3,  // 82: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
 	69, // 83: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
 	72, // 84: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
 	73, // 85: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
-	23, // 86: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
-	34, // 87: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
-	57, // 88: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
-	68, // 89: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
-	90, // [90:90] is the sub-list for method output_type
-	90, // [90:90] is the sub-list for method input_type
-	90, // [90:90] is the sub-list for extension type_name
-	90, // [90:90] is the sub-list for extension extendee
-	0,  // [0:90] is the sub-list for field type_name
+	76, // 86: corescope.v1.PerfIO.ingestor:type_name -> corescope.v1.IORates
+	84, // 87: corescope.v1.WriteSources.sources:type_name -> corescope.v1.WriteSources.SourcesEntry
+	23, // 88: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
+	34, // 89: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
+	57, // 90: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
+	68, // 91: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
+	92, // [92:92] is the sub-list for method output_type
+	92, // [92:92] is the sub-list for method input_type
+	92, // [92:92] is the sub-list for extension type_name
+	92, // [92:92] is the sub-list for extension extendee
+	0,  // [0:92] is the sub-list for field type_name
 }
 
 func init() { file_api_proto_init() }
@@ -7259,7 +7507,7 @@ func file_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_proto_rawDesc), len(file_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   81,
+			NumMessages:   85,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -115,6 +115,8 @@ func TestContractEveryEndpoint(t *testing.T) {
 		{"GET", "/api/health", "", 200, &pb.Health{}, asIs},
 		{"GET", "/api/stats", "", 200, &pb.Stats{}, asIs},
 		{"GET", "/api/perf", "", 200, &pb.Perf{}, asIs},
+		{"GET", "/api/perf/io", "", 200, &pb.PerfIO{}, asIs},
+		{"GET", "/api/perf/write-sources", "", 200, &pb.WriteSources{}, asIs},
 		{"GET", "/api/config/cache", "", 200, &structpb.Struct{}, asIs},
 		{"GET", "/api/config/client", "", 200, &pb.ConfigClient{}, asIs},
 		{"GET", "/api/config/regions", "", 200, &pb.ConfigRegionsMap{}, entries},
@@ -189,7 +191,9 @@ func TestContractRejectsUnknownFields(t *testing.T) {
 func writeStatsFile(t *testing.T, dir string) string {
 	t.Helper()
 	p := dir + "/ingestor-stats.json"
-	stats := `{"sampledAt":"2026-01-01T00:00:00Z","tx_inserted":5,"sources":[{"name":"local","connected":true}]}`
+	stats := `{"sampledAt":"2026-01-01T00:00:00Z","tx_inserted":5,"backfillUpdates":{"from_pubkey":3},` +
+		`"procIO":{"readBytesPerSec":1,"writeBytesPerSec":2,"cancelledWriteBytesPerSec":0,"syscallsRead":3,"syscallsWrite":4},` +
+		`"sources":[{"name":"local","connected":true}]}`
 	if err := os.WriteFile(p, []byte(stats), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,8 @@ func (s *Server) routes() http.Handler {
 	get("/stats", s.stats)
 	get("/perf", s.perfStats)
 	post("/perf/reset", s.requireKey(s.perfReset))
+	get("/perf/io", s.perfIO)
+	get("/perf/write-sources", s.perfWriteSources)
 
 	// config (API.md §5.1)
 	get("/config/cache", s.configCache)

@@ -63,6 +63,7 @@ type Server struct {
 	notReady atomic.Pointer[string] // why the store is not there yet (schema wait…)
 
 	observers observersCache
+	io        ioSampler
 	keys      meshcore.KeyStore // channel keys for POST /api/decode (nil = none)
 	// heavy bounds how many large packet lists are built at once (one per
 	// core): beyond that, requests wait instead of each holding megabytes.
