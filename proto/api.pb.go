@@ -2090,8 +2090,11 @@ type Observation struct {
 	Direction      string                 `protobuf:"bytes,11,opt,name=direction,proto3" json:"direction,omitempty"`
 	RawHex         string                 `protobuf:"bytes,12,opt,name=raw_hex,json=rawHex,proto3" json:"raw_hex,omitempty"`
 	Timestamp      string                 `protobuf:"bytes,13,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Packet detail only, when this observer's raw bytes differ from the
+	// transmission's (another path): the codec's byte map of those bytes.
+	Breakdown     *Breakdown `protobuf:"bytes,14,opt,name=breakdown,proto3" json:"breakdown,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Observation) Reset() {
@@ -2213,6 +2216,13 @@ func (x *Observation) GetTimestamp() string {
 		return x.Timestamp
 	}
 	return ""
+}
+
+func (x *Observation) GetBreakdown() *Breakdown {
+	if x != nil {
+		return x.Breakdown
+	}
+	return nil
 }
 
 // A transmission in list form (API.md §0.6).
@@ -6631,6 +6641,227 @@ func (x *WriteSources) GetSampleAt() string {
 	return ""
 }
 
+type BulkHealthStats struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	TotalTransmissions int64                  `protobuf:"varint,1,opt,name=totalTransmissions,proto3" json:"totalTransmissions,omitempty"`
+	TotalObservations  int64                  `protobuf:"varint,2,opt,name=totalObservations,proto3" json:"totalObservations,omitempty"`
+	TotalPackets       int64                  `protobuf:"varint,3,opt,name=totalPackets,proto3" json:"totalPackets,omitempty"`
+	PacketsToday       int64                  `protobuf:"varint,4,opt,name=packetsToday,proto3" json:"packetsToday,omitempty"`
+	AvgSnr             float64                `protobuf:"fixed64,5,opt,name=avgSnr,proto3" json:"avgSnr,omitempty"`
+	LastHeard          string                 `protobuf:"bytes,6,opt,name=lastHeard,proto3" json:"lastHeard,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *BulkHealthStats) Reset() {
+	*x = BulkHealthStats{}
+	mi := &file_api_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkHealthStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkHealthStats) ProtoMessage() {}
+
+func (x *BulkHealthStats) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkHealthStats.ProtoReflect.Descriptor instead.
+func (*BulkHealthStats) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *BulkHealthStats) GetTotalTransmissions() int64 {
+	if x != nil {
+		return x.TotalTransmissions
+	}
+	return 0
+}
+
+func (x *BulkHealthStats) GetTotalObservations() int64 {
+	if x != nil {
+		return x.TotalObservations
+	}
+	return 0
+}
+
+func (x *BulkHealthStats) GetTotalPackets() int64 {
+	if x != nil {
+		return x.TotalPackets
+	}
+	return 0
+}
+
+func (x *BulkHealthStats) GetPacketsToday() int64 {
+	if x != nil {
+		return x.PacketsToday
+	}
+	return 0
+}
+
+func (x *BulkHealthStats) GetAvgSnr() float64 {
+	if x != nil {
+		return x.AvgSnr
+	}
+	return 0
+}
+
+func (x *BulkHealthStats) GetLastHeard() string {
+	if x != nil {
+		return x.LastHeard
+	}
+	return ""
+}
+
+type BulkHealthEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PublicKey     string                 `protobuf:"bytes,1,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	Lat           float64                `protobuf:"fixed64,4,opt,name=lat,proto3" json:"lat,omitempty"`
+	Lon           float64                `protobuf:"fixed64,5,opt,name=lon,proto3" json:"lon,omitempty"`
+	Stats         *BulkHealthStats       `protobuf:"bytes,6,opt,name=stats,proto3" json:"stats,omitempty"`
+	Observers     []*NodeObserverStat    `protobuf:"bytes,7,rep,name=observers,proto3" json:"observers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkHealthEntry) Reset() {
+	*x = BulkHealthEntry{}
+	mi := &file_api_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkHealthEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkHealthEntry) ProtoMessage() {}
+
+func (x *BulkHealthEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkHealthEntry.ProtoReflect.Descriptor instead.
+func (*BulkHealthEntry) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *BulkHealthEntry) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *BulkHealthEntry) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BulkHealthEntry) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *BulkHealthEntry) GetLat() float64 {
+	if x != nil {
+		return x.Lat
+	}
+	return 0
+}
+
+func (x *BulkHealthEntry) GetLon() float64 {
+	if x != nil {
+		return x.Lon
+	}
+	return 0
+}
+
+func (x *BulkHealthEntry) GetStats() *BulkHealthStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *BulkHealthEntry) GetObservers() []*NodeObserverStat {
+	if x != nil {
+		return x.Observers
+	}
+	return nil
+}
+
+// GET /api/nodes/bulk-health (bare array)
+type BulkHealthList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*BulkHealthEntry     `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkHealthList) Reset() {
+	*x = BulkHealthList{}
+	mi := &file_api_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkHealthList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkHealthList) ProtoMessage() {}
+
+func (x *BulkHealthList) ProtoReflect() protoreflect.Message {
+	mi := &file_api_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkHealthList.ProtoReflect.Descriptor instead.
+func (*BulkHealthList) Descriptor() ([]byte, []int) {
+	return file_api_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *BulkHealthList) GetItems() []*BulkHealthEntry {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 var File_api_proto protoreflect.FileDescriptor
 
 const file_api_proto_rawDesc = "" +
@@ -6834,7 +7065,7 @@ const file_api_proto_rawDesc = "" +
 	"\x06coords\x18\x01 \x03(\v2$.corescope.v1.IataCoords.CoordsEntryR\x06coords\x1aN\n" +
 	"\vCoordsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12)\n" +
-	"\x05value\x18\x02 \x01(\v2\x13.corescope.v1.CoordR\x05value:\x028\x01\"\x9a\x03\n" +
+	"\x05value\x18\x02 \x01(\v2\x13.corescope.v1.CoordR\x05value:\x028\x01\"\xd1\x03\n" +
 	"\vObservation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12'\n" +
 	"\x0ftransmission_id\x18\x02 \x01(\x03R\x0etransmissionId\x12\x12\n" +
@@ -6850,7 +7081,8 @@ const file_api_proto_rawDesc = "" +
 	" \x03(\v2\x16.google.protobuf.ValueR\fresolvedPath\x12\x1c\n" +
 	"\tdirection\x18\v \x01(\tR\tdirection\x12\x17\n" +
 	"\araw_hex\x18\f \x01(\tR\x06rawHex\x12\x1c\n" +
-	"\ttimestamp\x18\r \x01(\tR\ttimestamp\"\x84\x05\n" +
+	"\ttimestamp\x18\r \x01(\tR\ttimestamp\x125\n" +
+	"\tbreakdown\x18\x0e \x01(\v2\x17.corescope.v1.BreakdownR\tbreakdown\"\x84\x05\n" +
 	"\fTransmission\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\araw_hex\x18\x02 \x01(\tR\x06rawHex\x12\x12\n" +
@@ -7291,7 +7523,25 @@ const file_api_proto_rawDesc = "" +
 	"\bsampleAt\x18\x02 \x01(\tR\bsampleAt\x1a:\n" +
 	"\fSourcesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xed\x01\n" +
+	"\x0fBulkHealthStats\x12.\n" +
+	"\x12totalTransmissions\x18\x01 \x01(\x03R\x12totalTransmissions\x12,\n" +
+	"\x11totalObservations\x18\x02 \x01(\x03R\x11totalObservations\x12\"\n" +
+	"\ftotalPackets\x18\x03 \x01(\x03R\ftotalPackets\x12\"\n" +
+	"\fpacketsToday\x18\x04 \x01(\x03R\fpacketsToday\x12\x16\n" +
+	"\x06avgSnr\x18\x05 \x01(\x01R\x06avgSnr\x12\x1c\n" +
+	"\tlastHeard\x18\x06 \x01(\tR\tlastHeard\"\xef\x01\n" +
+	"\x0fBulkHealthEntry\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x01 \x01(\tR\tpublicKey\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12\x10\n" +
+	"\x03lat\x18\x04 \x01(\x01R\x03lat\x12\x10\n" +
+	"\x03lon\x18\x05 \x01(\x01R\x03lon\x123\n" +
+	"\x05stats\x18\x06 \x01(\v2\x1d.corescope.v1.BulkHealthStatsR\x05stats\x12<\n" +
+	"\tobservers\x18\a \x03(\v2\x1e.corescope.v1.NodeObserverStatR\tobservers\"E\n" +
+	"\x0eBulkHealthList\x123\n" +
+	"\x05items\x18\x01 \x03(\v2\x1d.corescope.v1.BulkHealthEntryR\x05itemsB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_api_proto_rawDescOnce sync.Once
@@ -7305,7 +7555,7 @@ func file_api_proto_rawDescGZIP() []byte {
 	return file_api_proto_rawDescData
 }
 
-var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
+var file_api_proto_msgTypes = make([]protoimpl.MessageInfo, 88)
 var file_api_proto_goTypes = []any{
 	(*Error)(nil),               // 0: corescope.v1.Error
 	(*BackfillProgress)(nil),    // 1: corescope.v1.BackfillProgress
@@ -7386,20 +7636,23 @@ var file_api_proto_goTypes = []any{
 	(*IORates)(nil),             // 76: corescope.v1.IORates
 	(*PerfIO)(nil),              // 77: corescope.v1.PerfIO
 	(*WriteSources)(nil),        // 78: corescope.v1.WriteSources
-	nil,                         // 79: corescope.v1.ConfigRegionsMap.EntriesEntry
-	nil,                         // 80: corescope.v1.IataCoords.CoordsEntry
-	nil,                         // 81: corescope.v1.BatchObservations.ResultsEntry
-	nil,                         // 82: corescope.v1.ResolvedHops.ResolvedEntry
-	nil,                         // 83: corescope.v1.Perf.EndpointsEntry
-	nil,                         // 84: corescope.v1.WriteSources.SourcesEntry
-	(*structpb.Struct)(nil),     // 85: google.protobuf.Struct
-	(*structpb.Value)(nil),      // 86: google.protobuf.Value
-	(*structpb.ListValue)(nil),  // 87: google.protobuf.ListValue
+	(*BulkHealthStats)(nil),     // 79: corescope.v1.BulkHealthStats
+	(*BulkHealthEntry)(nil),     // 80: corescope.v1.BulkHealthEntry
+	(*BulkHealthList)(nil),      // 81: corescope.v1.BulkHealthList
+	nil,                         // 82: corescope.v1.ConfigRegionsMap.EntriesEntry
+	nil,                         // 83: corescope.v1.IataCoords.CoordsEntry
+	nil,                         // 84: corescope.v1.BatchObservations.ResultsEntry
+	nil,                         // 85: corescope.v1.ResolvedHops.ResolvedEntry
+	nil,                         // 86: corescope.v1.Perf.EndpointsEntry
+	nil,                         // 87: corescope.v1.WriteSources.SourcesEntry
+	(*structpb.Struct)(nil),     // 88: google.protobuf.Struct
+	(*structpb.Value)(nil),      // 89: google.protobuf.Value
+	(*structpb.ListValue)(nil),  // 90: google.protobuf.ListValue
 }
 var file_api_proto_depIdxs = []int32{
 	1,  // 0: corescope.v1.Healthz.from_pubkey_backfill:type_name -> corescope.v1.BackfillProgress
 	3,  // 1: corescope.v1.PerfSummary.recentSlow:type_name -> corescope.v1.SlowRequest
-	85, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
+	88, // 2: corescope.v1.IngestorStatus.stats:type_name -> google.protobuf.Struct
 	5,  // 3: corescope.v1.Health.memory:type_name -> corescope.v1.HealthMemory
 	6,  // 4: corescope.v1.Health.eventLoop:type_name -> corescope.v1.HealthEventLoop
 	7,  // 5: corescope.v1.Health.cache:type_name -> corescope.v1.HealthCache
@@ -7408,92 +7661,96 @@ var file_api_proto_depIdxs = []int32{
 	4,  // 8: corescope.v1.Health.perf:type_name -> corescope.v1.PerfSummary
 	10, // 9: corescope.v1.Health.ingestor:type_name -> corescope.v1.IngestorStatus
 	12, // 10: corescope.v1.Stats.counts:type_name -> corescope.v1.RoleCounts
-	86, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
+	89, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
 	14, // 12: corescope.v1.ConfigClient.healthThresholds:type_name -> corescope.v1.HealthThresholdsMs
-	86, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
-	86, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
-	86, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
-	86, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
-	86, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
-	86, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
-	86, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
-	86, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
-	86, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
+	89, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
+	89, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
+	89, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
+	89, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
+	89, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
+	89, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
+	89, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
+	89, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
+	89, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
 	15, // 22: corescope.v1.ConfigClient.timestamps:type_name -> corescope.v1.Timestamps
-	79, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
-	85, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
-	85, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
-	85, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
-	85, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
-	85, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
-	85, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
-	87, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
-	87, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
+	82, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
+	88, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
+	88, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
+	88, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
+	88, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
+	88, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
+	88, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
+	90, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
+	90, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
 	21, // 32: corescope.v1.AreaList.items:type_name -> corescope.v1.Area
-	80, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
-	86, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
-	86, // 35: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
-	25, // 36: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
-	26, // 37: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
-	28, // 38: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
-	31, // 39: corescope.v1.Breakdown.fields:type_name -> corescope.v1.BreakdownField
-	26, // 40: corescope.v1.PacketDetail.packet:type_name -> corescope.v1.Transmission
-	25, // 41: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
-	32, // 42: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
-	25, // 43: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
-	81, // 44: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
-	36, // 45: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
-	37, // 46: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
-	85, // 47: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
-	38, // 48: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
-	32, // 49: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
-	38, // 50: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
-	41, // 51: corescope.v1.Traces.traces:type_name -> corescope.v1.Trace
-	43, // 52: corescope.v1.NodeList.nodes:type_name -> corescope.v1.Node
-	12, // 53: corescope.v1.NodeList.counts:type_name -> corescope.v1.RoleCounts
-	43, // 54: corescope.v1.NodeSearch.nodes:type_name -> corescope.v1.Node
-	43, // 55: corescope.v1.NodeDetail.node:type_name -> corescope.v1.Node
-	26, // 56: corescope.v1.NodeDetail.recentAdverts:type_name -> corescope.v1.Transmission
-	43, // 57: corescope.v1.NodeHealth.node:type_name -> corescope.v1.Node
-	47, // 58: corescope.v1.NodeHealth.observers:type_name -> corescope.v1.NodeObserverStat
-	48, // 59: corescope.v1.NodeHealth.stats:type_name -> corescope.v1.NodeStats
-	26, // 60: corescope.v1.NodeHealth.recentPackets:type_name -> corescope.v1.Transmission
-	50, // 61: corescope.v1.PathGroup.hops:type_name -> corescope.v1.PathHop
-	52, // 62: corescope.v1.NodePaths.node:type_name -> corescope.v1.NodeRef
-	51, // 63: corescope.v1.NodePaths.paths:type_name -> corescope.v1.PathGroup
-	54, // 64: corescope.v1.Neighbor.candidates:type_name -> corescope.v1.HopCandidate
-	55, // 65: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
-	54, // 66: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
-	54, // 67: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
-	82, // 68: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
-	59, // 69: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
-	61, // 70: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
-	63, // 71: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
-	36, // 72: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
-	85, // 73: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
-	37, // 74: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
-	86, // 75: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
-	65, // 76: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
-	66, // 77: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
-	66, // 78: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
-	70, // 79: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
-	71, // 80: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
-	83, // 81: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
-	3,  // 82: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
-	69, // 83: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
-	72, // 84: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
-	73, // 85: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
-	76, // 86: corescope.v1.PerfIO.ingestor:type_name -> corescope.v1.IORates
-	84, // 87: corescope.v1.WriteSources.sources:type_name -> corescope.v1.WriteSources.SourcesEntry
-	23, // 88: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
-	34, // 89: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
-	57, // 90: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
-	68, // 91: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
-	92, // [92:92] is the sub-list for method output_type
-	92, // [92:92] is the sub-list for method input_type
-	92, // [92:92] is the sub-list for extension type_name
-	92, // [92:92] is the sub-list for extension extendee
-	0,  // [0:92] is the sub-list for field type_name
+	83, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
+	89, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
+	32, // 35: corescope.v1.Observation.breakdown:type_name -> corescope.v1.Breakdown
+	89, // 36: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
+	25, // 37: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
+	26, // 38: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
+	28, // 39: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
+	31, // 40: corescope.v1.Breakdown.fields:type_name -> corescope.v1.BreakdownField
+	26, // 41: corescope.v1.PacketDetail.packet:type_name -> corescope.v1.Transmission
+	25, // 42: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
+	32, // 43: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
+	25, // 44: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
+	84, // 45: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
+	36, // 46: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
+	37, // 47: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
+	88, // 48: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
+	38, // 49: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
+	32, // 50: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
+	38, // 51: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
+	41, // 52: corescope.v1.Traces.traces:type_name -> corescope.v1.Trace
+	43, // 53: corescope.v1.NodeList.nodes:type_name -> corescope.v1.Node
+	12, // 54: corescope.v1.NodeList.counts:type_name -> corescope.v1.RoleCounts
+	43, // 55: corescope.v1.NodeSearch.nodes:type_name -> corescope.v1.Node
+	43, // 56: corescope.v1.NodeDetail.node:type_name -> corescope.v1.Node
+	26, // 57: corescope.v1.NodeDetail.recentAdverts:type_name -> corescope.v1.Transmission
+	43, // 58: corescope.v1.NodeHealth.node:type_name -> corescope.v1.Node
+	47, // 59: corescope.v1.NodeHealth.observers:type_name -> corescope.v1.NodeObserverStat
+	48, // 60: corescope.v1.NodeHealth.stats:type_name -> corescope.v1.NodeStats
+	26, // 61: corescope.v1.NodeHealth.recentPackets:type_name -> corescope.v1.Transmission
+	50, // 62: corescope.v1.PathGroup.hops:type_name -> corescope.v1.PathHop
+	52, // 63: corescope.v1.NodePaths.node:type_name -> corescope.v1.NodeRef
+	51, // 64: corescope.v1.NodePaths.paths:type_name -> corescope.v1.PathGroup
+	54, // 65: corescope.v1.Neighbor.candidates:type_name -> corescope.v1.HopCandidate
+	55, // 66: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
+	54, // 67: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
+	54, // 68: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
+	85, // 69: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
+	59, // 70: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
+	61, // 71: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
+	63, // 72: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
+	36, // 73: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
+	88, // 74: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
+	37, // 75: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
+	89, // 76: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
+	65, // 77: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
+	66, // 78: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
+	66, // 79: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
+	70, // 80: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
+	71, // 81: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
+	86, // 82: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
+	3,  // 83: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
+	69, // 84: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
+	72, // 85: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
+	73, // 86: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
+	76, // 87: corescope.v1.PerfIO.ingestor:type_name -> corescope.v1.IORates
+	87, // 88: corescope.v1.WriteSources.sources:type_name -> corescope.v1.WriteSources.SourcesEntry
+	79, // 89: corescope.v1.BulkHealthEntry.stats:type_name -> corescope.v1.BulkHealthStats
+	47, // 90: corescope.v1.BulkHealthEntry.observers:type_name -> corescope.v1.NodeObserverStat
+	80, // 91: corescope.v1.BulkHealthList.items:type_name -> corescope.v1.BulkHealthEntry
+	23, // 92: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
+	34, // 93: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
+	57, // 94: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
+	68, // 95: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
+	96, // [96:96] is the sub-list for method output_type
+	96, // [96:96] is the sub-list for method input_type
+	96, // [96:96] is the sub-list for extension type_name
+	96, // [96:96] is the sub-list for extension extendee
+	0,  // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_api_proto_init() }
@@ -7507,7 +7764,7 @@ func file_api_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_proto_rawDesc), len(file_api_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   85,
+			NumMessages:   88,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -149,14 +149,16 @@ func TestKill9LosesNothing(t *testing.T) {
 	var published atomic.Int64
 	pubDone := make(chan error, 1)
 	go func() {
-		// Publish in chunks so the kill lands while messages are still flowing.
-		for i := 0; i < len(msgs); i += 500 {
-			end := min(i+500, len(msgs))
+		// Publish in paced chunks (≥ 3.5 s in all) so that even on a fast
+		// machine the kill lands while messages are still flowing.
+		for i := 0; i < len(msgs); i += 250 {
+			end := min(i+250, len(msgs))
 			if err := ingesttest.PublishErr(b.URL, msgs[i:end]); err != nil {
 				pubDone <- err
 				return
 			}
 			published.Store(int64(end))
+			time.Sleep(150 * time.Millisecond)
 		}
 		pubDone <- nil
 	}()

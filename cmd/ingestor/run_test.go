@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,26 @@ func TestRunFailsWhenNoSourceConnects(t *testing.T) {
 	err := run(context.Background(), []string{"-config", cfg}, noenv, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("err = %v, want no-source-connected error naming the source", err)
+	}
+}
+
+// TestRunFailsWhenEmbeddedBrokerCannotListen: a taken embeddedBroker port is
+// a startup error, not a silent run without a broker.
+func TestRunFailsWhenEmbeddedBrokerCannotListen(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.json")
+	body := `{"dbPath": "` + filepath.Join(dir, "meshcore.db") + `", "embeddedBroker": "` + l.Addr().String() + `"}`
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"-config", cfg}, noenv, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "embedded broker") {
+		t.Errorf("err = %v, want an embedded broker listen error", err)
 	}
 }

@@ -60,9 +60,7 @@ func TestEndToEndMeshsimIngestorServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	for a.hub.Stats().Clients != 1 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitClients(t, a, 1)
 
 	sim := meshsim.New(meshsim.Options{Seed: 7, Nodes: 40, Observers: 4, Duration: 30 * time.Minute, End: time.Now().UTC().Truncate(time.Second)})
 	var msgs []ingesttest.Message

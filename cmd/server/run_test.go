@@ -137,9 +137,7 @@ func TestServerAnswersAtOnceThenBecomesReadyAndShutsDownGracefully(t *testing.T)
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	for a.hub.Stats().Clients != 1 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitClients(t, a, 1)
 	cancel()
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, _, err = ws.ReadMessage()
@@ -231,5 +229,16 @@ func TestServerWaitsWhileSchemaIsBehind(t *testing.T) {
 	cancel()
 	if err := a.wait(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func waitClients(t *testing.T, a *app, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.hub.Stats().Clients != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("websocket clients %d, want %d", a.hub.Stats().Clients, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

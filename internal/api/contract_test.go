@@ -4,15 +4,19 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/corescope/corescope/internal/config"
+	"github.com/corescope/corescope/internal/ingesttest"
+	"github.com/corescope/corescope/internal/meshsim"
 	pb "github.com/corescope/corescope/proto"
 )
 
@@ -59,13 +63,31 @@ func adapt(t *testing.T, body []byte, w wrap) []byte {
 // (written by the original CoreScope) and decodes each response into its
 // proto message with unknown fields rejected.
 func TestContractEveryEndpoint(t *testing.T) {
+	contractRun(t, fixtureDB(t))
+}
+
+// TestContractOnMeshsimDatabase runs the same checks on a database our own
+// ingestor filled from meshsim traffic through Mosquitto (resolved paths,
+// decrypted channels, observer status fields the fixture lacks).
+func TestContractOnMeshsimDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meshcore.db")
+	sim := meshsim.New(meshsim.Options{Seed: 11, Nodes: 60, Observers: 4, Duration: time.Hour, End: time.Now().UTC().Truncate(time.Second)})
+	var msgs []ingesttest.Message
+	for _, m := range sim.Generate(300) {
+		msgs = append(msgs, ingesttest.Message{Topic: m.Topic, Payload: m.Payload})
+	}
+	ingesttest.Fill(t, path, msgs)
+	contractRun(t, path)
+}
+
+func contractRun(t *testing.T, dbPath string) {
 	dir := t.TempDir()
 	cfg := testConfig(func(c *config.Config) {
 		c.APIKey = "a-very-strong-key-0123"
 		c.Areas = map[string]config.Area{"bay": {Label: "Bay", Polygon: [][]float64{{37, -123}, {38, -123}, {38, -121}}}}
 		c.Regions = map[string]string{"SJC": "San Jose"}
 	})
-	st := runStore(t, fixtureDB(t), nil)
+	st := runStore(t, dbPath, nil)
 	_, ts := newServer(t, cfg, st, func(o *Options) {
 		o.Publisher = &recordingPublisher{}
 		o.ConfigPath = dir + "/config.json"
@@ -138,6 +160,9 @@ func TestContractEveryEndpoint(t *testing.T) {
 		{"POST", "/api/packets", `{"hex":"` + goldenTxtMsg + `"}`, 200, &pb.Inject{}, asIs},
 		{"GET", "/api/nodes?limit=2000", "", 200, &pb.NodeList{}, asIs},
 		{"GET", "/api/nodes/search?q=" + pk[:4], "", 200, &pb.NodeSearch{}, asIs},
+		{"GET", "/api/nodes/bulk-health?limit=200", "", 200, &pb.BulkHealthList{}, items},
+		{"GET", "/api/nodes?area=bay&limit=100", "", 200, &pb.NodeList{}, asIs},
+		{"GET", "/api/packets?area=bay&limit=100", "", 200, &pb.PacketList{}, asIs},
 		{"GET", "/api/nodes/" + pk, "", 200, &pb.NodeDetail{}, asIs},
 		{"GET", "/api/nodes/" + pk + "/health", "", 200, &pb.NodeHealth{}, asIs},
 		{"GET", "/api/nodes/" + pk + "/paths", "", 200, &pb.NodePaths{}, asIs},
@@ -150,6 +175,7 @@ func TestContractEveryEndpoint(t *testing.T) {
 		{"GET", "/api/observers/" + obs.Observers[0].ID, "", 200, &pb.Observer{}, asIs},
 		{"GET", "/api/traces/" + hash, "", 200, &pb.Traces{}, asIs},
 		{"GET", "/api/iata-coords", "", 200, &pb.IataCoords{}, asIs},
+		{"GET", "/api/spec", "", 200, &structpb.Struct{}, asIs},
 		{"POST", "/api/perf/reset", "", 200, &pb.Ok{}, asIs},
 		// Errors share one shape.
 		{"GET", "/api/nope", "", 404, &pb.Error{}, asIs},

@@ -137,16 +137,16 @@ type healthBody struct {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	up := now.Sub(s.started)
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	mem := readMem() // ≤ 1 s old: ReadMemStats stops the world
+	ms := &mem.ms
 	body := healthBody{
 		Status: "ok", Engine: "go",
 		Version: s.version.Version, Commit: s.version.Commit, BuildTime: s.version.BuildTime,
 		Uptime: int64(up.Seconds()), UptimeHuman: fmt.Sprintf("%dh %dm", int(up.Hours()), int(up.Minutes())%60),
 		Memory: healthMemory{
-			RSS: int(processRSS() >> 20), HeapUsed: int(ms.HeapInuse >> 20), HeapTotal: int(ms.HeapSys >> 20),
+			RSS: int(mem.rss >> 20), HeapUsed: int(ms.HeapInuse >> 20), HeapTotal: int(ms.HeapSys >> 20),
 		},
-		EventLoop: gcPauses(&ms),
+		EventLoop: gcPauses(ms),
 		Perf:      s.perf.summary(),
 		Ingestor:  s.ingestorStatus(now),
 	}

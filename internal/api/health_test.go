@@ -105,3 +105,24 @@ func TestPerfCountsRoutesByTemplateAndResets(t *testing.T) {
 		t.Fatalf("after reset: %+v", p)
 	}
 }
+
+func TestWriteSourcesComeFromTheIngestorStatsFile(t *testing.T) {
+	statsPath := filepath.Join(t.TempDir(), "ingestor-stats.json")
+	_, ts := newServer(t, testConfig(nil), nil, func(o *Options) { o.IngestorStatsPath = statsPath })
+	var ws struct {
+		Sources  map[string]int64 `json:"sources"`
+		SampleAt string           `json:"sampleAt"`
+	}
+	getJSON(t, ts.URL+"/api/perf/write-sources", 200, &ws)
+	if len(ws.Sources) != 0 || ws.SampleAt != "" {
+		t.Fatalf("without a stats file: %+v", ws)
+	}
+	body := `{"sampledAt":"2026-11-25T22:00:00Z","tx_inserted":7,"walCommits":3,"backfillUpdates":{"from_pubkey":2}}`
+	if err := os.WriteFile(statsPath, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, ts.URL+"/api/perf/write-sources", 200, &ws)
+	if ws.Sources["tx_inserted"] != 7 || ws.Sources["walCommits"] != 3 || ws.Sources["backfill_from_pubkey"] != 2 || ws.SampleAt == "" {
+		t.Fatalf("with a stats file: %+v", ws)
+	}
+}

@@ -16,6 +16,7 @@ const (
 	maxNodeLimit   = store.MaxNodeLimit
 	maxSearchLimit = 50
 	maxResolveHops = 256
+	maxBulkHealth  = 200
 )
 
 // lastHeardWindows are the accepted values of /api/nodes?lastHeard=.
@@ -32,6 +33,7 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	nq := store.NodeQuery{Role: strings.TrimSpace(q.Get("role")), Search: strings.TrimSpace(q.Get("search")), Regions: regionParam(q), Now: s.now()}
+	_, nq.AreaContains = s.areaParam(q)
 	if nq.Limit, err = limitParam(q, store.DefaultNodeLimit, maxNodeLimit); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -60,6 +62,24 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st.Nodes(nq))
+}
+
+// bulkHealth serves GET /api/nodes/bulk-health?limit=&region=&area= (bare
+// array, limit default 50, max 200).
+func (s *Server) bulkHealth(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	limit, err := limitParam(q, 50, maxBulkHealth)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_, area := s.areaParam(q)
+	writeJSON(w, http.StatusOK, st.BulkHealth(limit, regionParam(q), area, s.now()))
 }
 
 // searchNodes serves GET /api/nodes/search?q= (max 10 by default).

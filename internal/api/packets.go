@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -81,6 +82,9 @@ func (s *Server) listPackets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if key, f := s.areaParam(r.URL.Query()); f != nil {
+		pq.AreaKey, pq.AreaContains = key, f
+	}
 	grouped, err := boolParam(r.URL.Query(), "groupByHash")
 	if err != nil {
 		s.writeError(w, r, err)
@@ -138,10 +142,45 @@ func (s *Server) packetTimestamps(w http.ResponseWriter, r *http.Request) {
 }
 
 // packetDetailBody is GET /api/packets/{id}: the store's detail plus the
-// codec's byte breakdown of the transmission.
+// codec's byte breakdown of the transmission, and of every observation whose
+// raw bytes differ (its path differs), so the UI never re-derives layouts.
 type packetDetailBody struct {
 	store.PacketDetail
-	Breakdown breakdownJSON `json:"breakdown"`
+	Observations []detailObs   `json:"observations,omitempty"`
+	Breakdown    breakdownJSON `json:"breakdown"`
+}
+
+type detailObs struct {
+	store.ObsJSON
+	Breakdown *breakdownJSON `json:"breakdown,omitempty"`
+}
+
+// detailBody attaches the breakdowns, decoding each distinct raw once.
+func detailBody(d store.PacketDetail) packetDetailBody {
+	out := packetDetailBody{PacketDetail: d, Breakdown: breakdownOf(d.Raw)}
+	txHex := strings.ToUpper(hex.EncodeToString(d.Raw))
+	seen := map[string]*breakdownJSON{}
+	out.Observations = make([]detailObs, len(d.Observations))
+	for i, o := range d.Observations {
+		out.Observations[i].ObsJSON = o
+		raw := strings.ToUpper(o.RawHex)
+		if raw == "" || raw == txHex {
+			continue
+		}
+		bd, ok := seen[raw]
+		if !ok {
+			b, err := hex.DecodeString(raw)
+			if err == nil {
+				v := breakdownOf(b)
+				bd = &v
+			} else {
+				bd = &breakdownJSON{Fields: []meshcore.Field{}, Error: "raw_hex is not hex"}
+			}
+			seen[raw] = bd
+		}
+		out.Observations[i].Breakdown = bd
+	}
+	return out
 }
 
 // packetDetail serves GET /api/packets/{id}: by 16-hex hash, else numeric
@@ -164,7 +203,7 @@ func (s *Server) packetDetail(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, packetDetailBody{PacketDetail: d, Breakdown: breakdownOf(d.Raw)})
+	writeJSON(w, http.StatusOK, detailBody(d))
 }
 
 // breakdownJSON is the byte map of a packet (API.md §5.4 [improve]): the

@@ -71,6 +71,7 @@ func (s *Server) routes() http.Handler {
 	// nodes (§5.5): fixed paths before {pubkey}
 	get("/nodes", s.listNodes)
 	get("/nodes/search", s.searchNodes)
+	get("/nodes/bulk-health", s.bulkHealth)
 	get("/nodes/{pubkey}", s.getNode)
 	get("/nodes/{pubkey}/health", s.nodeHealth)
 	get("/nodes/{pubkey}/paths", s.nodePaths)
@@ -88,8 +89,15 @@ func (s *Server) routes() http.Handler {
 	get("/resolve-hops", s.resolveHops)
 	get("/traces/{hash}", s.traces)
 	get("/iata-coords", s.iataCoords)
+	get("/spec", s.spec)
 	get("/docs", s.docs)
 	get("/docs/API.md", s.docsMarkdown)
+
+	spec, err := buildSpec(r, s.version.Version)
+	if err != nil {
+		panic(err) // Walk over our own static table cannot fail
+	}
+	s.specDoc = spec
 
 	var root http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if s.hub != nil && isUpgrade(req) {

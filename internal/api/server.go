@@ -63,6 +63,7 @@ type Server struct {
 	notReady atomic.Pointer[string] // why the store is not there yet (schema wait…)
 
 	observers observersCache
+	areas     map[string]areaFunc // config areas as point tests
 	io        ioSampler
 	keys      meshcore.KeyStore // channel keys for POST /api/decode (nil = none)
 	// heavy bounds how many large packet lists are built at once (one per
@@ -74,6 +75,7 @@ type Server struct {
 	geoFilter             atomic.Pointer[config.GeoFilter]
 
 	handler http.Handler
+	specDoc []byte // /api/spec, built once from the route table
 }
 
 type storeBox struct{ s Store }
@@ -116,6 +118,7 @@ func New(opts Options) (*Server, error) {
 	reason := "starting"
 	s.notReady.Store(&reason)
 	s.keys = channelKeys(opts.Config, s.log)
+	s.areas = buildAreas(opts.Config.Areas)
 	st, err := newStaticFiles(opts.Public, opts.PublicFromDisk, s.log)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,7 @@ type statsBody struct {
 type memSample struct {
 	at                  time.Time
 	rss, heapInuse, sys uint64
+	ms                  runtime.MemStats
 }
 
 var lastMem atomic.Pointer[memSample]
@@ -38,9 +39,9 @@ func readMem() *memSample {
 	if m := lastMem.Load(); m != nil && time.Since(m.at) < time.Second {
 		return m
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	m := &memSample{at: time.Now(), rss: processRSS(), heapInuse: ms.HeapInuse, sys: ms.Sys}
+	m := &memSample{at: time.Now(), rss: processRSS()}
+	runtime.ReadMemStats(&m.ms)
+	m.heapInuse, m.sys = m.ms.HeapInuse, m.ms.Sys
 	lastMem.Store(m)
 	return m
 }

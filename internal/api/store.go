@@ -26,6 +26,7 @@ type Store interface {
 
 	Nodes(q store.NodeQuery) store.NodePage
 	SearchNodes(q string, limit int) []store.NodeJSON
+	BulkHealth(limit int, regions []string, areaContains func(lat, lon float64) bool, now time.Time) []store.BulkHealthEntry
 	Node(pubkeyOrPrefix string) (store.NodeDetail, error)
 	NodeHealth(pubkey string, now time.Time) (store.NodeHealth, error)
 	NodePaths(pubkey string) (store.NodePaths, error)

@@ -5,7 +5,9 @@
 //
 // Usage: node demo_check.mjs BASE_URL SCREENSHOT_DIR
 // env: PLAYWRIGHT_CORE (path to node_modules/playwright-core), CHROMIUM (binary).
-// Prints one JSON line with what it found; exits non-zero on a failed check.
+// Prints one JSON line with what it found; exits non-zero on a failed check,
+// including any uncaught page error, console error or failed /api/ call from
+// our own code on any page.
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
@@ -29,7 +31,19 @@ function fail(msg) {
 
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => result.errors.push('page error at ' + page.url() + ': ' + e.message));
+  page.on('pageerror', (e) => fail('page error at ' + page.url() + ': ' + (e.stack || e.message)));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = (m.location() && m.location().url) || '';
+    // Map tiles are the one external resource and the test machine has no
+    // internet: a failed tile load (a resource error whose URL is not our
+    // server) is expected and filtered out. Everything else counts.
+    if (url && !url.startsWith(base) && /Failed to load resource|ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(m.text())) return;
+    fail('console error at ' + page.url() + ': ' + m.text() + (url ? ' (' + url + ')' : ''));
+  });
+  page.on('response', (r) => {
+    if (r.url().startsWith(base + '/api/') && r.status() >= 400) fail('HTTP ' + r.status() + ' ' + r.url() + ' on ' + page.url());
+  });
 
   // Names of nodes the server knows; the node list must show one of them.
   const api = await (await fetch(base + '/api/nodes?limit=200')).json();
@@ -87,7 +101,17 @@ try {
   } catch {
     fail('live view has no map after 30 s');
   }
-  await page.waitForTimeout(3000);
+  // Live traffic must reach the feed and be animated on the map; keep
+  // watching for a while so errors in the animation path surface here.
+  try {
+    await page.waitForFunction(() => document.querySelectorAll('#live-feed-list .feed-item').length > 0 &&
+      +(document.getElementById('live-map')?.dataset.animated || 0) > 0, null, { timeout: 30000 });
+    result.liveAnimated = true;
+  } catch {
+    fail('live view shows no animated packet after 30 s of demo traffic');
+  }
+  await page.waitForTimeout(10000);
+  result.liveAnimations = await page.evaluate(() => +(document.getElementById('live-map')?.dataset.animated || 0));
   await page.screenshot({ path: path.join(shots, 'demo-live.png') });
 } catch (e) {
   fail('browser check crashed: ' + (e && e.stack ? e.stack : e));

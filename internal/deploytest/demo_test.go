@@ -116,15 +116,21 @@ func TestDemoShowsLiveMeshInBrowser(t *testing.T) {
 		t.Fatalf("browser check failed: %v\n%s", err, res)
 	}
 	var found struct {
-		PacketRows int      `json:"packetRows"`
-		MapMarkers int      `json:"mapMarkers"`
-		Errors     []string `json:"errors"`
+		PacketRows     int      `json:"packetRows"`
+		MapMarkers     int      `json:"mapMarkers"`
+		LiveAnimations int      `json:"liveAnimations"`
+		Errors         []string `json:"errors"`
 	}
 	lines := strings.Split(strings.TrimSpace(string(res)), "\n")
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &found); err != nil {
 		t.Fatalf("browser check output: %v\n%s", err, res)
 	}
-	t.Logf("browser saw %d packet rows, %d map markers; page errors: %v", found.PacketRows, found.MapMarkers, found.Errors)
+	t.Logf("browser saw %d packet rows, %d map markers, %d live animations", found.PacketRows, found.MapMarkers, found.LiveAnimations)
+	// demo_check.mjs exits non-zero on any page/console error from our code;
+	// this guards against a script that forgets to.
+	if len(found.Errors) > 0 {
+		t.Fatalf("browser errors: %v", found.Errors)
+	}
 
 	// Live traffic keeps arriving.
 	eventually(t, 60*time.Second, "live traffic adds transmissions", func() error {

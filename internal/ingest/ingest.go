@@ -52,6 +52,8 @@ type Options struct {
 	StallAfter    time.Duration
 	// ConnectTimeout overrides every source's connectTimeoutSec (0 = config).
 	ConnectTimeout time.Duration
+	// KeepAlive is the MQTT keepalive (default 30 s; tests shorten it).
+	KeepAlive time.Duration
 }
 
 // Ingestor runs the sources and the writer. Create it with New and start it

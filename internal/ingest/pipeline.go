@@ -12,8 +12,8 @@ import (
 )
 
 // item is one message on its way to the database. It is built (parsed,
-// decoded, turned into rows) on the paho handler goroutine, so decoding runs
-// in parallel; only the write is serialised.
+// decoded, turned into rows) by a prepare worker, so decoding runs in
+// parallel; only the write is serialised.
 type item struct {
 	msg   mqtt.Message // acknowledged after the batch holding it has committed
 	src   *source
@@ -21,8 +21,8 @@ type item struct {
 	rec   record
 	err   error // set by the storer when the database rejected this item's rows
 
-	failures int   // single-item write attempts that failed (flushEach)
-	lastErr  error // the last of those errors
+	failures int   // rounds in which this item failed alone while others were written
+	lastErr  error // the last single-item write error
 }
 
 // storer writes a batch of items in one transaction. A returned error means
@@ -151,47 +151,70 @@ func redactTopic(topic string) string {
 }
 
 // writeLoop is the single writer: it collects items into batches of up to
-// batchSize (waiting at most batchDelay after the first), writes each batch in
-// one transaction and acknowledges its messages after the commit. It returns
-// when writerStop is closed (after the prepare workers have exited) and the
-// queue is drained.
+// batchSize new messages (waiting at most batchDelay after the first), writes
+// each batch in one transaction and acknowledges its messages after the
+// commit. Messages that could not be written are carried into the next
+// batch (see flush). It returns when writerStop is closed (after the prepare
+// workers have exited) and the queue is drained.
 func (ing *Ingestor) writeLoop() {
-	batch := make([]*item, 0, ing.batchSize)
+	var carry []*item
+	backoff := minBackoff
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		var first *item
+		var retry <-chan time.Time
+		if len(carry) > 0 {
+			retry = time.After(backoff) // retry the carried messages even if nothing new arrives
+		}
 		select {
 		case first = <-ing.queue:
+		case <-retry:
 		case <-ing.writerStop:
-			ing.drain(batch)
+			ing.drain(carry)
 			return
 		}
-		batch = append(batch[:0], first)
-		timer.Reset(ing.batchDelay)
-	collect:
-		for len(batch) < ing.batchSize {
-			select {
-			case it := <-ing.queue:
-				batch = append(batch, it)
-			case <-timer.C:
-				break collect
-			case <-ing.writerStop:
-				break collect
+		batch := make([]*item, 0, len(carry)+ing.batchSize)
+		batch = append(batch, carry...)
+		if first != nil {
+			batch = append(batch, first)
+			timer.Reset(ing.batchDelay)
+		collect:
+			for n := 1; n < ing.batchSize; n++ {
+				select {
+				case it := <-ing.queue:
+					batch = append(batch, it)
+				case <-timer.C:
+					break collect
+				case <-ing.writerStop:
+					break collect
+				}
 			}
+			timer.Stop()
 		}
-		timer.Stop()
-		ing.flush(batch)
-		clear(batch)
+		carry = ing.flush(batch)
+		if len(carry) > 0 {
+			backoff = min(backoff*2, maxBackoff)
+		} else {
+			backoff = minBackoff
+		}
 	}
 }
 
-// drain writes whatever handlers managed to enqueue before shutdown.
-func (ing *Ingestor) drain(batch []*item) {
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// drain writes whatever the workers managed to enqueue before shutdown, plus
+// the carried messages. If the database keeps failing it gives up at
+// hardStop; unacknowledged messages are redelivered by the broker.
+func (ing *Ingestor) drain(carry []*item) {
+	backoff := minBackoff
 	for {
-		batch = batch[:0]
+		batch := append([]*item(nil), carry...)
 	fill:
-		for len(batch) < ing.batchSize {
+		for n := 0; n < ing.batchSize; n++ {
 			select {
 			case it := <-ing.queue:
 				batch = append(batch, it)
@@ -202,59 +225,48 @@ func (ing *Ingestor) drain(batch []*item) {
 		if len(batch) == 0 {
 			return
 		}
-		ing.flush(batch)
-	}
-}
-
-// flush writes one batch. A transaction that fails is retried with backoff;
-// if it keeps failing, the items are written one by one so that one poison
-// message cannot block the others. An item is abandoned (acknowledged and
-// counted as a write error) only after it failed on its own three times
-// while other items of the same batch were written, which proves the
-// database works.
-// When every item fails the database itself is broken (disk full, locked):
-// then nothing is acknowledged and we keep retrying, which stops intake
-// (the broker holds the rest) instead of losing data.
-func (ing *Ingestor) flush(batch []*item) {
-	ctx := context.Background() // a shutdown must still be able to commit the last batch
-	backoff := 100 * time.Millisecond
-	pending := batch
-	proven := false // some item of this batch was written: the database works
-	for attempt := 1; ; attempt++ {
-		if attempt <= 3 {
-			err := ing.st.store(ctx, pending)
-			if err == nil {
-				ing.ctr.walCommits.Add(1)
-				ing.finish(pending)
-				return
-			}
-			ing.ctr.batchRetries.Add(1)
-			ing.log.Warn("batch write failed", "attempt", attempt, "items", len(pending), "err", err)
-		} else {
-			pending = ing.flushEach(ctx, pending, &proven)
-			if len(pending) == 0 {
-				return
-			}
+		carry = ing.flush(batch)
+		if len(carry) == 0 {
+			backoff = minBackoff
+			continue
 		}
 		select {
 		case <-time.After(backoff):
+			backoff = min(backoff*2, maxBackoff)
 		case <-ing.hardStop:
-			ing.log.Error("giving up on unwritten messages at shutdown; the broker will redeliver them", "items", len(pending))
+			ing.log.Error("giving up on unwritten messages at shutdown; the broker will redeliver them", "items", len(carry))
 			return
 		}
-		backoff = min(backoff*2, 5*time.Second)
 	}
 }
 
-// flushEach writes items one transaction each and returns those still to
-// retry.
-func (ing *Ingestor) flushEach(ctx context.Context, batch []*item, proven *bool) []*item {
+// flush writes one batch in one transaction and acknowledges it. If the
+// transaction fails, every message is written on its own so that one poison
+// message cannot hold back the others; those that still fail are returned to
+// be carried into the next batch. A message is abandoned (acknowledged and
+// counted as a write error) only after it failed in three rounds in which
+// other messages were written, which proves the database itself works. When
+// nothing can be written the database is broken (disk full, I/O error):
+// nothing is acknowledged, the broker stops at its in-flight window, and
+// intake resumes without loss once the database works again.
+func (ing *Ingestor) flush(batch []*item) []*item {
+	if len(batch) == 0 {
+		return nil
+	}
+	ctx := context.Background() // a shutdown must still be able to commit the last batch
+	err := ing.st.store(ctx, batch)
+	if err == nil {
+		ing.ctr.walCommits.Add(1)
+		ing.finish(batch)
+		return nil
+	}
+	ing.ctr.batchRetries.Add(1)
+	ing.log.Warn("batch write failed; writing its messages one by one", "items", len(batch), "err", err)
 	var failed []*item
 	written := 0
 	for _, it := range batch {
 		one := []*item{it}
 		if err := ing.st.store(ctx, one); err != nil {
-			it.failures++
 			it.lastErr = err
 			failed = append(failed, it)
 			continue
@@ -263,24 +275,22 @@ func (ing *Ingestor) flushEach(ctx context.Context, batch []*item, proven *bool)
 		ing.ctr.walCommits.Add(1)
 		ing.finish(one)
 	}
-	if len(failed) > 0 {
-		ing.ctr.batchRetries.Add(1)
-		ing.log.Warn("single-message writes failed", "failed", len(failed), "written", written, "err", failed[0].lastErr)
-	}
-	if written > 0 {
-		*proven = true
-	}
-	if !*proven {
-		return failed // the database is broken, not the messages
+	if written == 0 {
+		return failed // the database is broken, not the messages: no evidence against any of them
 	}
 	left := failed[:0]
 	for _, it := range failed {
+		it.failures++
 		if it.failures >= 3 {
 			it.err = it.lastErr
 			ing.finish([]*item{it})
 			continue
 		}
 		left = append(left, it)
+	}
+	if len(left) > 0 {
+		ing.log.Warn("messages failed while others were written; retrying with the next batch",
+			"failed", len(left), "written", written, "err", left[0].lastErr)
 	}
 	return left
 }

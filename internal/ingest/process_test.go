@@ -216,3 +216,19 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 }
+
+func TestWithEmbeddedSource(t *testing.T) {
+	url := "tcp://127.0.0.1:1883"
+	local := []config.MQTTSource{{Name: "local", Broker: "tcp://localhost:1883"}}
+	if got := withEmbeddedSource(local, url); len(got) != 1 || got[0].Name != "embedded" {
+		t.Errorf("default local source not replaced: %+v", got)
+	}
+	two := []config.MQTTSource{{Name: "a", Broker: "tcp://example.org:1883"}}
+	if got := withEmbeddedSource(two, url); len(got) != 2 || got[1].Broker != url {
+		t.Errorf("embedded not added next to a configured source: %+v", got)
+	}
+	same := []config.MQTTSource{{Name: "mine", Broker: "127.0.0.1:1883"}}
+	if got := withEmbeddedSource(same, url); len(got) != 1 {
+		t.Errorf("a source already on the embedded broker got a duplicate: %+v", got)
+	}
+}

@@ -36,6 +36,9 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 		srcCfgs = withEmbeddedSource(srcCfgs, broker.url)
 	}
 	set := defaultSourceSettings()
+	if ing.opts.KeepAlive > 0 {
+		set.keepAlive = ing.opts.KeepAlive
+	}
 	if ing.opts.StallAfter > 0 {
 		set.stallAfter = ing.opts.StallAfter
 		set.stallRecheck = min(set.stallRecheck, ing.opts.StallAfter)

@@ -115,7 +115,9 @@ func (i *Ingestor) connected() bool {
 func (i *Ingestor) Stats() ingest.Stats { return i.ing.Stats() }
 
 // WaitAcked waits until at least n messages have been acknowledged (each one
-// stored, or dropped as bad input), failing the test after 60 s.
+// stored, or dropped as bad input), failing the test after 60 s. The count
+// includes acknowledgements of broker redeliveries, so after a reconnect
+// check row counts instead.
 func (i *Ingestor) WaitAcked(t testing.TB, n uint64) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

@@ -263,7 +263,7 @@ func TestBrowser(t *testing.T) {
 	// The browser script POSTs here when a page is open and waiting; we publish one fresh
 	// transmission in real time and answer with its hash.
 	var mu sync.Mutex
-	liveTx := 0
+	liveTx, oddSeq := 0, 0
 	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -272,6 +272,11 @@ func TestBrowser(t *testing.T) {
 		p, err := meshsim.Dial(lctx, broker.URL, 0)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
+			return
+		}
+		if r.URL.Query().Get("kind") == "odd" {
+			oddSeq++
+			publishOdd(lctx, w, p, oddSeq)
 			return
 		}
 		hash := ""

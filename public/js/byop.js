@@ -1,16 +1,17 @@
 // "Bring your own packet": a dialog that decodes pasted hex with POST /api/decode and draws the
 // same hex dump and field table as the packet detail (from the server's breakdown).
-import { h, clear } from './dom.js';
+import { h, clear, trapFocus } from './dom.js';
 import { api } from './api.js';
 import { fieldsOf, hexDump, fieldTable } from './packet-detail.js';
 
 let dlg = null;
-let restore = null;
+let release = null;
 
 function close() {
   if (!dlg || dlg.hidden) return;
   dlg.hidden = true;
-  if (restore && restore.focus) restore.focus();
+  if (release) release();
+  release = null;
 }
 
 function build() {
@@ -43,13 +44,7 @@ function build() {
   dlg = h('div', { class: 'search-overlay', hidden: true }, box);
   dlg.addEventListener('click', (e) => { if (e.target === dlg) close(); });
   box.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(); return; }
-    if (e.key !== 'Tab') return;
-    // Keep focus inside the dialog.
-    const f = [...box.querySelectorAll('button, textarea, a[href], [tabindex="0"]')].filter((x) => !x.disabled);
-    const i = f.indexOf(document.activeElement);
-    if (e.shiftKey && i <= 0) { e.preventDefault(); f[f.length - 1].focus(); }
-    else if (!e.shiftKey && i === f.length - 1) { e.preventDefault(); f[0].focus(); }
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(); }
   });
   document.body.appendChild(dlg);
   dlg.ta = ta;
@@ -58,7 +53,7 @@ function build() {
 /** openDecoder shows the dialog and focuses the hex input. */
 export function openDecoder() {
   if (!dlg) build();
-  restore = document.activeElement;
+  if (!release) release = trapFocus(dlg); // remembers the opener; close() gives focus back
   dlg.hidden = false;
   dlg.ta.focus();
 }

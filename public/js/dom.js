@@ -115,6 +115,38 @@ export function tablist(labelText, items, selected, onSelect) {
   return list;
 }
 
+/** slideOver is true where detail panels cover the list instead of sitting beside it (views.css). */
+export const slideOver = () => window.matchMedia('(max-width: 1023px)').matches;
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * trapFocus keeps Tab / Shift+Tab inside el while active() is true (modal dialogs always;
+ * detail panels only while they are a slide-over covering the page). It remembers the element
+ * focused when the trap was set and returns release({restore, fallback}): release removes the
+ * trap and, when restore is true (default), gives focus back to that element — or to fallback
+ * when the original was re-rendered away (virtualised rows) — so keyboard users land where
+ * they were.
+ */
+export function trapFocus(el, active = () => true) {
+  const opener = document.activeElement;
+  const onKey = (e) => {
+    if (e.key !== 'Tab' || el.hidden || !active()) return;
+    const f = [...el.querySelectorAll(FOCUSABLE)].filter((x) => x.getClientRects().length);
+    if (!f.length) { e.preventDefault(); el.focus(); return; }
+    const i = f.indexOf(document.activeElement);
+    if (e.shiftKey && i <= 0) { e.preventDefault(); f[f.length - 1].focus(); }
+    else if (!e.shiftKey && (i < 0 || i === f.length - 1)) { e.preventDefault(); f[0].focus(); }
+  };
+  document.addEventListener('keydown', onKey, true);
+  return ({ restore = true, fallback = null } = {}) => {
+    document.removeEventListener('keydown', onKey, true);
+    if (!restore) return;
+    const target = opener && opener.isConnected && opener !== document.body ? opener : fallback;
+    if (target && target.focus) target.focus({ preventScroll: true });
+  };
+}
+
 /** debounce returns fn delayed by ms; .cancel() drops a pending call. */
 export function debounce(fn, ms) {
   let t = null;

@@ -31,7 +31,7 @@ function table(caption, heads, rows) {
 
 /**
  * renderNodeDetail fetches and renders node pk into el. opts.full = full page layout,
- * opts.onClose adds a close button. Returns a cleanup function (removes the mini map).
+ * opts.onClose adds a close button, opts.noMap leaves out the mini map (the live map's panel). Returns a cleanup function (removes the mini map).
  */
 export function renderNodeDetail(el, pk, opts = {}) {
   let mapObj = null;
@@ -74,9 +74,9 @@ export function renderNodeDetail(el, pk, opts = {}) {
     el.appendChild(actions);
 
     const qrText = `meshcore://contact/add?name=${encodeURIComponent(n.name || '')}&public_key=${n.public_key}&type=${QR_TYPE[role] || 1}`;
-    const mapBox = hasGPS(n) ? h('div', { class: 'mini-map', role: 'img', 'aria-label': `Map showing ${name}` }) : null;
+    const mapBox = hasGPS(n) && !opts.noMap ? h('div', { class: 'mini-map', role: 'img', 'aria-label': `Map showing ${name}` }) : null;
     el.appendChild(h('div', { class: opts.full ? 'grid2' : 'node-hero' },
-      mapBox || h('p', { class: 'muted' }, 'No location advertised.'),
+      mapBox || h('p', { class: 'muted' }, hasGPS(n) ? `📍 ${fixed(n.lat, 5)}, ${fixed(n.lon, 5)}` : 'No location advertised.'),
       qrSVG(qrText, `QR code to add ${name} as a contact`)));
     el.appendChild(h('p', { class: 'mono key' }, String(n.public_key || '')));
 

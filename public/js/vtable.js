@@ -6,6 +6,14 @@ import { h, clear } from './dom.js';
 const BUFFER = 30;
 
 /**
+ * nextSort is the sort after a header click: the same column flips direction, a new column
+ * starts in firstDir(key) ('asc' | 'desc').
+ */
+export function nextSort(cur, key, firstDir) {
+  return cur.key === key ? { key, dir: cur.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: firstDir(key) };
+}
+
+/**
  * createVTable({columns:[{key,label,sortKey?,cls?}], rowHeight, caption, renderRow(item, tr),
  * onActivate(item, tr), onSort(sortKey)}) → {el, setItems(items), refresh(), setSort(key, dir),
  * scrollToTop(), scrollToItem(pred)}.

@@ -1,10 +1,11 @@
 // Live map (#/live): full-screen map that animates each packet's path as it arrives over the
 // shared WebSocket, a feed panel, legend, and a basic VCR (pause/resume, LIVE, speed ¼×–8×,
 // scope 1/6/12/24 h with a packet-density timeline).
-import { h, store, activateOnKey } from '../dom.js';
+import { h, store, activateOnKey, trapFocus } from '../dom.js';
 import { api, qs, showError } from '../api.js';
 import * as live from '../live.js';
 import { createMap, roleColor } from '../mapbase.js';
+import { renderNodeDetail } from '../node-detail.js';
 import {
   typeName, typeClass, hops, parseJSON, hasGPS, packetSummary, hashColor, parseTime, roleKey, ROLES, ROLE_LABELS,
 } from '../format.js';
@@ -19,6 +20,8 @@ const TYPE_COLORS = { 4: '#2ea043', 5: '#1f6feb', 2: '#d29922', 0: '#8957e5', 1:
 let S = null;
 
 const typeColor = (t) => TYPE_COLORS[t] || '#7d8590';
+// The node panel becomes a full-height slide-over at the same width as the CSS (views.css).
+const narrow = () => window.matchMedia('(max-width: 768px)').matches;
 
 function nodePos(prefix) {
   const p = String(prefix || '').toLowerCase();
@@ -45,7 +48,7 @@ function packetPoints(p) {
   if (p.payload_type === 4 && hasGPS(d)) pts.push([d.lat, d.lon]);
   const rp = Array.isArray(p.resolved_path) ? p.resolved_path : [];
   hops(p).forEach((hop, i) => {
-    const pos = rp[i] ? nodePos(String(rp[i])) : nodePos(hop);
+    const pos = (rp[i] && nodePos(String(rp[i]))) || nodePos(hop);
     if (pos) pts.push(pos);
   });
   const op = observerPos(p.observer_id);
@@ -60,6 +63,7 @@ function animate(p) {
   const L = window.L;
   const color = S.colorByHash ? hashColor(p.hash) : typeColor(p.payload_type);
   S.anims++;
+  S.mapEl.dataset.animated = String(++S.animated); // total started, for the browser test
   const pulse = L.circleMarker(pts[0], { radius: 10, color, weight: 2, fillOpacity: 0.4, interactive: false }).addTo(S.fx);
   const line = L.polyline([pts[0]], { color, weight: 3, opacity: 0.9, interactive: false }).addTo(S.fx);
   const segMs = 500 / S.speed;
@@ -67,7 +71,10 @@ function animate(p) {
   const total = Math.max(1, pts.length - 1) * segMs;
   const step = (now) => {
     if (!S) return;
-    const t = Math.min(1, (now - start) / total);
+    // A frame's timestamp is when the frame began, which can be earlier than the
+    // performance.now() taken in animate() (a packet batch is itself delivered inside a frame),
+    // so clamp at 0: a negative t indexed pts[-1] (the "reading '0'" error seen in the demo).
+    const t = Math.max(0, Math.min(1, (now - start) / total));
     const f = t * (pts.length - 1);
     const i = Math.floor(f);
     const seg = pts.slice(0, i + 1);
@@ -217,14 +224,48 @@ async function loadData() {
     for (const n of nodes) {
       if (!hasGPS(n)) continue;
       const infra = ['repeater', 'room'].includes(roleKey(n.role));
-      L.circleMarker([n.lat, n.lon], { radius: infra ? 5 : 4, color: roleColor(n.role), weight: infra ? 2 : 1, opacity: infra ? 1 : 0.5, fillOpacity: 0.6 })
-        .bindTooltip(String(n.name || n.public_key.slice(0, 8))).addTo(S.base);
+      const mk = L.circleMarker([n.lat, n.lon], { radius: infra ? 5 : 4, color: roleColor(n.role), weight: infra ? 2 : 1, opacity: infra ? 1 : 0.5, fillOpacity: 0.6 })
+        .bindTooltip(String(n.name || n.public_key.slice(0, 8))).on('click', () => openNode(n.public_key)).addTo(S.base);
+      S.markers.set(String(n.public_key).toLowerCase(), mk);
     }
     S.statNodes.textContent = String(S.gpsNodes.length);
     if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])).pad(0.1), { maxZoom: 12 });
     const list = ((recent && recent.packets) || []).slice().reverse();
     for (const p of list) { feedItem(p); }
   } catch (e) { showError(e, 'Live map data'); }
+}
+
+/** openNode shows the node detail panel for pk (click on a node marker, UI.md §5.1). */
+function openNode(pk) {
+  if (S.cleanupNode) S.cleanupNode();
+  // A slide-over on narrow screens: trap focus while open, give it back on close.
+  if (!S.releaseNode) S.releaseNode = trapFocus(S.nodePanel, narrow);
+  S.nodePanel.hidden = false;
+  S.cleanupNode = renderNodeDetail(S.nodePanel, pk, { onClose: closeNode, noMap: true });
+  S.nodePanel.focus({ preventScroll: true });
+}
+
+function closeNode() {
+  if (!S || S.nodePanel.hidden) return;
+  const hadFocus = S.nodePanel.contains(document.activeElement);
+  if (S.cleanupNode) S.cleanupNode();
+  S.cleanupNode = null;
+  S.nodePanel.hidden = true;
+  const release = S.releaseNode;
+  S.releaseNode = null;
+  if (release) release({ restore: hadFocus, fallback: S.mapEl });
+}
+
+/**
+ * markerPoint returns the container pixel of node pk's marker, or null. Node markers are drawn
+ * on a canvas (thousands of nodes), so the browser test uses this to know where to click.
+ */
+export function markerPoint(pk) {
+  const mk = S && S.markers.get(String(pk).toLowerCase());
+  if (!mk) return null;
+  const pt = S.m.map.latLngToContainerPoint(mk.getLatLng());
+  const r = S.mapEl.getBoundingClientRect();
+  return { x: r.left + pt.x, y: r.top + pt.y };
 }
 
 function legend() {
@@ -270,10 +311,12 @@ export function mount(el) {
   const sp = +store.get('live-vcr-speed', '1');
   S = {
     mode: 'LIVE', speed: SPEEDS.includes(sp) ? sp : 1, scope: 1, buffer: [], missed: 0, gen: 0, tlGen: 0, count: 0,
-    anims: 0, stamps: [], recent: [], feedItems: new Map(), gpsNodes: [], nodeByKey: new Map(), observers: new Map(),
+    anims: 0, animated: 0, markers: new Map(), stamps: [], recent: [], feedItems: new Map(), gpsNodes: [], nodeByKey: new Map(), observers: new Map(),
     colorByHash: store.get('meshcore-color-packets-by-hash', '1') === '1',
   };
-  const mapEl = h('div', { class: 'map-el', id: 'live-map' });
+  const mapEl = h('div', { class: 'map-el', id: 'live-map', dataset: { animated: '0' } });
+  S.mapEl = mapEl;
+  S.nodePanel = h('aside', { class: 'live-panel live-node', 'aria-label': 'Node details', hidden: true, tabindex: '-1' });
   S.statPkts = h('span', { id: 'live-pkts' }, '0');
   S.statNodes = h('span', null, '0');
   S.statAnims = h('span', null, '0');
@@ -288,7 +331,7 @@ export function mount(el) {
       h('span', null, S.statPkts, ' pkts'), h('span', null, S.statNodes, ' nodes'),
       h('span', null, S.statAnims, ' anim'), h('span', null, S.statRate, '/min')),
     h('aside', { class: 'live-panel live-feed', 'aria-label': 'Packet feed' }, h('h2', null, 'Feed'), S.feedEmpty, S.feedList),
-    legend(), vcr()));
+    S.nodePanel, legend(), vcr()));
   S.m = createMap(mapEl, { canvas: true });
   S.base = window.L.layerGroup().addTo(S.m.map);
   S.fx = window.L.layerGroup().addTo(S.m.map);
@@ -301,6 +344,8 @@ export function mount(el) {
     drawTimeline();
   }, 2000);
   S.tlTimer = setInterval(loadTimeline, 60000);
+  S.onKey = (e) => { if (e.key === 'Escape' && !e.defaultPrevented && !S.nodePanel.hidden) closeNode(); };
+  document.addEventListener('keydown', S.onKey);
   loadTimeline();
   return loadData();
 }
@@ -308,6 +353,9 @@ export function mount(el) {
 export function unmount() {
   if (!S) return;
   S.unsub(); S.unState();
+  document.removeEventListener('keydown', S.onKey);
+  if (S.cleanupNode) S.cleanupNode();
+  if (S.releaseNode) S.releaseNode({ restore: false });
   clearInterval(S.tick); clearInterval(S.tlTimer); clearTimeout(S.replayTimer);
   S.m.destroy();
   S = null;

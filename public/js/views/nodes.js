@@ -1,12 +1,12 @@
 // Nodes list (#/nodes): role tabs, search, status and last-heard filters, sortable virtualised
 // table, side detail panel. One /api/nodes fetch; ADVERTs from the WebSocket update rows in
 // place, unknown nodes trigger one debounced reload.
-import { h, clear, store, debounce, tablist } from '../dom.js';
+import { h, clear, store, debounce, tablist, trapFocus, slideOver } from '../dom.js';
 import { api, qs, config, errorBox } from '../api.js';
 import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region } from '../region.js';
-import { createVTable } from '../vtable.js';
+import { createVTable, nextSort } from '../vtable.js';
 import { renderNodeDetail } from '../node-detail.js';
 import { resetNodes } from '../hops.js';
 import {
@@ -82,18 +82,24 @@ function renderRow(n, tr) {
 
 function select(pk) {
   const hadFocus = S.panel.contains(document.activeElement);
+  const prev = S.selected;
   if (S.cleanupDetail) S.cleanupDetail();
   S.selected = pk;
   sync();
   S.vt.refresh();
   S.panel.hidden = !pk;
   if (pk) {
+    if (!S.releasePanel) S.releasePanel = trapFocus(S.panel, slideOver);
     S.cleanupDetail = renderNodeDetail(S.panel, pk, { onClose: () => select(null) });
-    // Narrow screens show the panel as a slide-over on top of the list: move focus into it.
-    if (window.matchMedia('(max-width: 1023px)').matches) S.panel.focus({ preventScroll: true });
+    // The slide-over covers the list: move focus into it.
+    if (slideOver()) S.panel.focus({ preventScroll: true });
   } else {
-    if (hadFocus) S.vt.el.focus({ preventScroll: true });
     S.cleanupDetail = null;
+    const release = S.releasePanel;
+    S.releasePanel = null;
+    // Focus goes back to the row that opened the panel (found again by key if it re-rendered).
+    const row = prev && S.vt.el.querySelector(`tbody tr[data-key="${CSS.escape(prev)}"]`);
+    if (release) release({ restore: hadFocus, fallback: row || S.vt.el });
   }
 }
 
@@ -158,7 +164,7 @@ export function mount(el, p) {
     renderRow,
     onActivate: (n) => select(n.public_key),
     onSort: (key) => {
-      S.sort = S.sort.key === key ? { key, dir: S.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'name' || key === 'key' || key === 'role' ? 'asc' : 'desc' };
+      S.sort = nextSort(S.sort, key, (k) => (['name', 'key', 'role'].includes(k) ? 'asc' : 'desc'));
       sync(); redraw();
     },
   });
@@ -184,6 +190,7 @@ export function unmount() {
   if (!S) return;
   S.unsub(); S.vt.destroy(); S.reloadSoon.cancel();
   if (S.cleanupDetail) S.cleanupDetail();
+  if (S.releasePanel) S.releasePanel({ restore: false });
   window.removeEventListener('region-changed', S.onRegion);
   document.removeEventListener('keydown', S.onKey);
   S = null;

@@ -1,12 +1,12 @@
 // Packets page (#/packets, #/packets/{hash}, #/packets/id/{id}, #/packets/{pubkey}):
 // grouped/ungrouped virtualised table, filters kept in the URL, live WebSocket merge with
 // pause, and the detail pane. One list fetch per filter change, then WebSocket deltas.
-import { h, clear, store, debounce } from '../dom.js';
+import { h, clear, store, debounce, trapFocus, slideOver } from '../dom.js';
 import { api, qs, showError, errorBox } from '../api.js';
 import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region, regionSet } from '../region.js';
-import { createVTable } from '../vtable.js';
+import { createVTable, nextSort } from '../vtable.js';
 import { loadNodes, hopPills } from '../hops.js';
 import { renderDetail } from '../packet-detail.js';
 import { openDecoder, closeDecoder } from '../byop.js';
@@ -31,10 +31,11 @@ function initialState(p) {
   const sortTok = q.get('sort') || store.get('meshcore-packets-sort', '');
   const sort = sortTok ? { key: sortTok.split(':')[0], dir: sortTok.endsWith(':asc') ? 'asc' : 'desc' } : { ...DEFAULT_SORT };
   const st = {
-    tw, types: new Set(types), observer: q.get('observer') || store.get('meshcore-observer-filter', '') || '',
+    tw, types: new Set(types),
+    observers: new Set((q.get('observer') || store.get('meshcore-observer-filter', '') || '').split(',').filter(Boolean)),
     hash: q.get('hash') || '', node: q.get('node') || '', group: q.get('group') !== '0', sort,
     selected: null, obsId: q.get('obs'), detailId: null, paused: false, buffer: [],
-    groups: new Map(), rows: [], expanded: new Map(), observers: [], obsIata: new Map(), gen: 0,
+    groups: new Map(), rows: [], expanded: new Map(), obsIata: new Map(), gen: 0,
     hexPaths: store.get('meshcore-hex-hashes', '0') === '1',
   };
   if (p.param === 'id' && p.parts[1]) st.detailId = p.parts[1];
@@ -47,7 +48,7 @@ function syncURL() {
   const q = {};
   if (S.tw !== 15) q.timeWindow = S.tw;
   if (S.types.size) q.type = [...S.types].join(',');
-  if (S.observer) q.observer = S.observer;
+  if (S.observers.size) q.observer = [...S.observers].join(',');
   if (S.node) q.node = S.node;
   if (!S.group) q.group = '0';
   if (S.sort.key !== DEFAULT_SORT.key || S.sort.dir !== DEFAULT_SORT.dir) q.sort = S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
@@ -59,7 +60,7 @@ function syncURL() {
   setQuery(q, path);
   store.set('meshcore-time-window', String(S.tw));
   store.set('meshcore-type-filter', [...S.types].join(','));
-  store.set('meshcore-observer-filter', S.observer);
+  store.set('meshcore-observer-filter', [...S.observers].join(','));
   store.set('meshcore-packets-sort', q.sort || '');
 }
 
@@ -69,7 +70,7 @@ function listQuery() {
   if (S.hash) return { hash: S.hash, limit: 1000, groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations' };
   return {
     since: S.tw ? new Date(Date.now() - S.tw * 60000).toISOString() : '',
-    limit: MAX_ROWS, region: region(), node: S.node, observer: S.observer,
+    limit: MAX_ROWS, region: region(), node: S.node, observer: [...S.observers].join(','),
     type: S.types.size === 1 ? [...S.types][0] : '',
     groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations',
   };
@@ -171,7 +172,7 @@ function onBatch(batch) {
 function liveMatches(p) {
   if (!p.hash) return false;
   if (S.hash && p.hash.toLowerCase() !== S.hash) return false;
-  if (S.observer && !S.observer.split(',').includes(p.observer_id)) return false;
+  if (S.observers.size && !S.observers.has(p.observer_id)) return false;
   const rs = regionSet();
   if (rs.size) {
     const iata = p.observer_iata || S.obsIata.get(p.observer_id);
@@ -223,6 +224,7 @@ async function openDetail(id, obsId, push = true) {
   S.obsId = obsId || null;
   if (push) syncURL();
   S.split.classList.add('has-detail');
+  if (!S.releaseDetail) S.releaseDetail = trapFocus(S.detail, slideOver);
   clear(S.detail).appendChild(h('p', { class: 'loading' }, 'Loading packet…'));
   S.vt.refresh();
   try {
@@ -233,7 +235,7 @@ async function openDetail(id, obsId, push = true) {
     drawDetail();
     S.vt.refresh();
     // On narrow screens the pane is a slide-over covering the list: move focus into it.
-    if (push && window.matchMedia('(max-width: 1023px)').matches) {
+    if (push && slideOver()) {
       const c = S.detail.querySelector('.detail-close');
       if (c) c.focus();
     }
@@ -253,8 +255,14 @@ function drawDetail() {
 
 function closeDetail() {
   const hadFocus = S.detail.contains(document.activeElement);
+  const key = S.selected;
   S.detailId = null; S.obsId = null; S.selected = null; S.detailData = null;
-  if (hadFocus) S.vt.el.focus({ preventScroll: true });
+  const release = S.releaseDetail;
+  S.releaseDetail = null;
+  // Focus goes back to the row that opened the pane (found again by hash if it re-rendered).
+  const row = key && S.vt.el.querySelector(`tbody tr[data-hash="${CSS.escape(key)}"]`);
+  if (release) release({ restore: hadFocus, fallback: row || S.vt.el });
+  else if (hadFocus) S.vt.el.focus({ preventScroll: true });
   S.split.classList.remove('has-detail');
   clear(S.detail).appendChild(h('p', { class: 'empty' }, 'Select a packet to view details'));
   syncURL();
@@ -295,17 +303,25 @@ function renderRow(r, tr) {
   );
 }
 
-function multiSelect(label, options, selected, onChange) {
+/**
+ * multiSelect is a "All <label> ▾" dropdown of checkboxes editing the Set selected in place.
+ * Options can be (re)set later (observers arrive after the first render); reset() unticks all.
+ */
+function multiSelect(label, selected, onChange) {
   const summary = h('summary', { class: 'btn' });
   const upd = () => { summary.textContent = selected.size ? `${label}: ${selected.size} ▾` : `All ${label} ▾`; };
-  upd();
   const box = h('div', { class: 'ms-menu', role: 'group', 'aria-label': label });
-  for (const [v, text] of options) {
-    const cb = h('input', { type: 'checkbox', checked: selected.has(v) });
-    cb.addEventListener('change', () => { if (cb.checked) selected.add(v); else selected.delete(v); upd(); onChange(); });
-    box.appendChild(h('label', { class: 'ms-item' }, cb, ' ', text));
-  }
-  return h('details', { class: 'ms' }, summary, box);
+  const setOptions = (options) => {
+    clear(box);
+    for (const [v, text] of options) {
+      const cb = h('input', { type: 'checkbox', checked: selected.has(v), value: String(v) });
+      cb.addEventListener('change', () => { if (cb.checked) selected.add(v); else selected.delete(v); upd(); onChange(); });
+      box.appendChild(h('label', { class: 'ms-item' }, cb, ' ', text));
+    }
+  };
+  const reset = () => { selected.clear(); for (const cb of box.querySelectorAll('input')) cb.checked = false; upd(); };
+  upd();
+  return { el: h('details', { class: 'ms', dataset: { filter: label.toLowerCase() } }, summary, box), setOptions, reset };
 }
 
 function buildFilters() {
@@ -327,12 +343,13 @@ function buildFilters() {
   const applyNode = debounce(() => { S.node = nodeIn.value.trim(); changed(); }, 500);
   const tw = h('select', { 'aria-label': 'Time window' }, ...WINDOWS.map(([m, l]) => h('option', { value: String(m), selected: m === S.tw, disabled: window.innerWidth <= 1024 && (m === 0 || m > 180) }, l)));
   tw.addEventListener('change', () => { S.tw = +tw.value; changed(); });
-  const obsSel = h('select', { 'aria-label': 'Observer' }, h('option', { value: '' }, 'All Observers'));
-  S.obsSel = obsSel;
-  obsSel.addEventListener('change', () => { S.observer = obsSel.value; changed(); });
+  // Observers: multi-select (UI.md §3.2); the server takes a comma-separated list.
+  S.obsMs = multiSelect('Observers', S.observers, changed);
+  S.obsMs.setOptions([...S.observers].map((id) => [id, id]));
   const groupBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.group ? 'true' : 'false' }, 'Group by Hash');
   groupBtn.addEventListener('click', () => { S.group = !S.group; groupBtn.setAttribute('aria-pressed', S.group ? 'true' : 'false'); changed(); });
-  const types = multiSelect('Types', Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]), S.types, () => { syncURL(); load(); });
+  const types = multiSelect('Types', S.types, changed);
+  types.setOptions(Object.entries(TYPE_NAMES).map(([k, v]) => [+k, v]));
   const hexBtn = h('button', { type: 'button', class: 'btn', 'aria-pressed': S.hexPaths ? 'true' : 'false', title: 'Show raw hop prefixes instead of node names' }, 'Hex Paths');
   hexBtn.addEventListener('click', () => {
     S.hexPaths = !S.hexPaths;
@@ -342,13 +359,13 @@ function buildFilters() {
   });
   const clearBtn = h('button', {
     type: 'button', class: 'btn', onclick: () => {
-      Object.assign(S, { tw: 15, observer: '', hash: '', node: '', group: true, detailId: null, obsId: null });
-      S.types.clear();
-      hashIn.value = ''; nodeIn.value = ''; tw.value = '15'; obsSel.value = ''; groupBtn.setAttribute('aria-pressed', 'true');
+      Object.assign(S, { tw: 15, hash: '', node: '', group: true, detailId: null, obsId: null });
+      types.reset(); S.obsMs.reset();
+      hashIn.value = ''; nodeIn.value = ''; tw.value = '15'; groupBtn.setAttribute('aria-pressed', 'true');
       closeDetail(); load();
     },
   }, '✕ Clear');
-  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, obsSel, types, groupBtn, hexBtn, clearBtn);
+  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, S.obsMs.el, types.el, groupBtn, hexBtn, clearBtn);
   // On narrow screens the filter bar collapses behind "Filters ▾" (CSS shows the toggle ≤768 px).
   const tog = h('button', { type: 'button', class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'packet-filters' }, 'Filters ▾');
   tog.addEventListener('click', () => {
@@ -363,11 +380,12 @@ async function loadObservers() {
   try {
     const r = await api('/observers', { ttl: 30000 });
     if (!S) return;
-    S.observers = (r && r.observers) || [];
-    for (const o of S.observers) {
-      S.obsIata.set(o.id, o.iata);
-      S.obsSel.appendChild(h('option', { value: o.id, selected: o.id === S.observer }, String(o.name || o.id)));
-    }
+    const list = (r && r.observers) || [];
+    for (const o of list) S.obsIata.set(o.id, o.iata);
+    // Selected ids the server no longer lists stay selectable (shown by id) so they can be unticked.
+    const opts = list.map((o) => [o.id, `${o.name || o.id}${o.iata ? ` (${o.iata})` : ''}`]);
+    for (const id of S.observers) if (!S.obsIata.has(id)) opts.push([id, id]);
+    S.obsMs.setOptions(opts);
   } catch (e) { showError(e, 'Observers'); }
 }
 
@@ -397,7 +415,7 @@ export function mount(el, p) {
     renderRow,
     onActivate: (r) => openDetail(r.child ? r.hash : (r.obsId ? r.hash : (r.hash || r.id)), r.obsId),
     onSort: (key) => {
-      S.sort = S.sort.key === key ? { key, dir: S.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'time' ? 'desc' : 'asc' };
+      S.sort = nextSort(S.sort, key, (k) => (k === 'time' ? 'desc' : 'asc'));
       syncURL(); rebuild();
     },
   });
@@ -427,6 +445,7 @@ export function unmount() {
   S.unsub();
   S.vt.destroy();
   closeDecoder();
+  if (S.releaseDetail) S.releaseDetail({ restore: false });
   document.removeEventListener('keydown', S.onKey);
   window.removeEventListener('region-changed', S.onRegion);
   window.removeEventListener('theme-changed', S.onTheme);
