@@ -162,10 +162,15 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 	statsPath := ingestorStatsPath(cfg, getenv)
 	// A soft heap limit 1.5× the store budget keeps the GC ahead of request
 	// garbage on small machines (OPERATIONS.md §2); GOMEMLIMIT wins.
-	if getenv("GOMEMLIMIT") == "" && cfg.PacketStore.MaxMemoryMB > 0 {
-		limit := int64(cfg.PacketStore.MaxMemoryMB) * 3 / 2 << 20
-		debug.SetMemoryLimit(limit)
-		log.Info("soft memory limit set", "limit_mb", limit>>20)
+	autoMemLimit := false
+	if getenv("GOMEMLIMIT") == "" {
+		if cfg.PacketStore.MaxMemoryMB > 0 {
+			limit := int64(cfg.PacketStore.MaxMemoryMB) * 3 / 2 << 20
+			debug.SetMemoryLimit(limit)
+			log.Info("soft memory limit set", "limit_mb", limit>>20)
+		} else {
+			autoMemLimit = true // 2× live heap once loaded (memlimit.go)
+		}
 	}
 
 	var pubFS fs.FS = public.FS
@@ -180,7 +185,7 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 	}
 
 	ctx, cancel := context.WithCancel(parent)
-	a := &app{log: log, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	a := &app{log: log, cfg: cfg, cancel: cancel, done: make(chan struct{}), autoMemLimit: autoMemLimit}
 	a.hub = live.NewHub(live.Options{AllowedOrigins: cfg.CORSAllowedOrigins, Compression: cfg.Compression.Websocket, Logger: log})
 	src := api.PublishBroker(cfg)
 	a.pub = api.NewMQTTPublisher(src, log)
@@ -292,6 +297,10 @@ func (a *app) loadData(ctx context.Context, opts options) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); feed.Run(ctx) }()
+	if a.autoMemLimit {
+		wg.Add(1)
+		go func() { defer wg.Done(); tuneMemoryLimit(ctx, st.Ready, 30*time.Second, a.log) }()
+	}
 	err = st.Run(ctx)
 	wg.Wait()
 	if err != nil {

@@ -208,7 +208,10 @@ type DBMaintenance struct {
 
 // Ingest tunes group commit: a batch is written when it holds BatchSize
 // messages or BatchDelayMs after its first message, whichever comes first;
-// QueueSize bounds the messages waiting for the writer.
+// QueueSize bounds the messages waiting for the writer. With ack-after-commit
+// the broker's max_inflight_messages is the unit of work, so BatchSize should
+// equal it (1000 in docker/mosquitto.conf): a batch of half the window costs
+// two commits per window (PERFORMANCE.md, Ingest).
 type Ingest struct {
 	BatchSize    int `json:"batchSize"`
 	BatchDelayMs int `json:"batchDelayMs"`
@@ -316,7 +319,7 @@ func Default() Config {
 		Metrics:                 Metrics{SampleIntervalSec: 300},
 		DB:                      DBMaintenance{IncrementalVacuumPages: 1024},
 		NeighborEdgesMaxAgeDays: 5,
-		Ingest:                  Ingest{BatchSize: 500, BatchDelayMs: 50, QueueSize: 10000},
+		Ingest:                  Ingest{BatchSize: 1000, BatchDelayMs: 50, QueueSize: 10000},
 		Port:                    3000,
 		PacketStore:             PacketStore{MaxResolvedPubkeyIndexEntries: 5_000_000},
 		Analytics:               Analytics{DefaultIntervalSeconds: 300},

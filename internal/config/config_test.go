@@ -35,7 +35,7 @@ func TestZeroConfigWorks(t *testing.T) {
 		t.Error("FileMissing not reported")
 	}
 	if c.DBPath != "data/meshcore.db" || c.Port != 3000 || !c.ValidateSignatures || c.Retention.NodeDays != 7 ||
-		c.Retention.PacketDays != 0 || c.Metrics.SampleIntervalSec != 300 || c.Ingest.BatchSize != 500 || c.Ingest.BatchDelayMs != 50 {
+		c.Retention.PacketDays != 0 || c.Metrics.SampleIntervalSec != 300 || c.Ingest.BatchSize != 1000 || c.Ingest.BatchDelayMs != 50 {
 		t.Errorf("unexpected defaults: %s %+v %+v", c, c.Retention, c.Ingest)
 	}
 	src := c.MQTTSources()

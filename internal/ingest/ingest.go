@@ -128,7 +128,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 		ing.now = time.Now
 	}
 	if ing.batchSize <= 0 {
-		ing.batchSize = 500
+		ing.batchSize = 1000
 	}
 	if ing.batchDelay <= 0 {
 		ing.batchDelay = 50 * time.Millisecond

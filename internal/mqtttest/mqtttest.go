@@ -52,6 +52,7 @@ persistence_location %s/
 max_queued_messages 0
 max_queued_bytes 0
 max_inflight_messages 1000
+upgrade_outgoing_qos true
 log_dest file %s/mosquitto.log
 `, b.Port, dir, dir)
 	if err := os.WriteFile(b.conf, []byte(conf), 0o644); err != nil {
