@@ -105,6 +105,8 @@ type app struct {
 	errOnce sync.Once
 	err     error
 	done    chan struct{}
+	// autoMemLimit: no GOMEMLIMIT and no store budget, so tuneMemoryLimit runs.
+	autoMemLimit bool
 }
 
 func (a *app) Addr() string { return a.ln.Addr().String() }

@@ -79,3 +79,39 @@ func (w *Writer) SetMultibyte(ctx context.Context, caps []Multibyte) (int64, err
 	}
 	return total, nil
 }
+
+// sqlDeactivateObservers soft-deletes observers by id, case-insensitively:
+// bridges are free in how they case their topic segment, the blacklist is
+// typed by an operator. Already-inactive rows are left alone so the count
+// says what changed.
+const sqlDeactivateObservers = `UPDATE observers SET inactive = 1
+WHERE lower(id) IN (SELECT lower(value) FROM json_each(?)) AND COALESCE(inactive, 0) = 0`
+
+// DeactivateObservers sets inactive = 1 on the given observers (INGEST.md §1
+// step 4, observerBlacklist). It returns the number of rows changed. The
+// observers table is small (one row per bridge), so the scan that lower(id)
+// costs is cheaper than keeping a second index.
+func (w *Writer) DeactivateObservers(ctx context.Context, ids []string) (int64, error) {
+	keys := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			keys = append(keys, id)
+		}
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return 0, fmt.Errorf("deactivate observers: %w", err)
+	}
+	var n int64
+	err = w.inTx(ctx, func(tx *sql.Tx) error {
+		n, err = execCount(ctx, tx, sqlDeactivateObservers, string(list))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deactivate observers: %w", err)
+	}
+	return n, nil
+}

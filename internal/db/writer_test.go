@@ -390,3 +390,28 @@ func TestDatabaseFailureAbortsTheWholeBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The observer blacklist soft-deletes matching observers whatever the case,
+// leaves the others active, and counts only rows it changed.
+func TestDeactivateObservers(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t, func() time.Time { return t0 })
+	if _, err := w.WriteBatch(ctx, Batch{Observers: []ObserverUpsert{
+		{ID: "AbCd01", Seen: t0}, {ID: "keep02", Seen: t0}, {ID: "gone03", Seen: t0},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.DeactivateObservers(ctx, []string{" abcd01 ", "GONE03", "never-seen", ""})
+	if err != nil || n != 2 {
+		t.Fatalf("DeactivateObservers = %d, %v; want 2, nil", n, err)
+	}
+	if got := queryString(t, w.DB(), "SELECT group_concat(id||'='||inactive, ',') FROM (SELECT * FROM observers ORDER BY id)"); got != "AbCd01=1,gone03=1,keep02=0" {
+		t.Errorf("observers after blacklist = %s", got)
+	}
+	if n, err := w.DeactivateObservers(ctx, []string{"abcd01"}); err != nil || n != 0 {
+		t.Errorf("second run = %d, %v; want 0 (already inactive)", n, err)
+	}
+	if n, err := w.DeactivateObservers(ctx, nil); err != nil || n != 0 {
+		t.Errorf("empty list = %d, %v", n, err)
+	}
+}

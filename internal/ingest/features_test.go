@@ -94,10 +94,14 @@ func TestFiltersAndBlacklist(t *testing.T) {
 	b := mqtttest.Start(t)
 	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
 	good, banned := strings.Repeat("A1", 32), strings.Repeat("B2", 32)
+	// A banned observer already stored by an earlier run is soft-deleted at
+	// start (INGEST §1 step 4).
+	stored := strings.Repeat("C3", 32)
+	seedObservers(t, dbPath, strings.ToUpper(stored), good)
 	ing := ingesttest.Start(t, b.URL, dbPath, func(c *config.Config) {
 		c.ObserverIATAWhitelist = []string{"sea", "PDX"}
 		c.Sources[0].IATAFilter = []string{"sea"}
-		c.ObserverBlacklist = []string{" " + strings.ToLower(banned) + " "}
+		c.ObserverBlacklist = []string{" " + strings.ToLower(banned) + " ", stored}
 	})
 	msgs := []ingesttest.Message{
 		packetMsg("SEA", good, "g", uniqueTxt(1), "1", "-1"),                         // stored
@@ -120,6 +124,12 @@ func TestFiltersAndBlacklist(t *testing.T) {
 	}
 	if got := count(t, d, "SELECT COUNT(*) FROM observers WHERE id = ?", banned); got != 0 {
 		t.Errorf("blacklisted observer rows = %d, want 0", got)
+	}
+	if got := count(t, d, "SELECT COUNT(*) FROM observers WHERE inactive = 1"); got != 1 {
+		t.Errorf("inactive observers = %d, want 1 (the stored blacklisted one)", got)
+	}
+	if got := count(t, d, "SELECT inactive FROM observers WHERE id = ?", strings.ToUpper(stored)); got != 1 {
+		t.Errorf("stored blacklisted observer inactive = %d, want 1", got)
 	}
 	if got := count(t, d, "SELECT COUNT(*) FROM observer_metrics WHERE observer_id = ?", good); got != 1 {
 		t.Errorf("metrics of the PDX status = %d, want 1", got)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corescope/corescope/internal/db"
 	"github.com/corescope/corescope/internal/ingesttest"
@@ -117,4 +118,22 @@ func count(t testing.TB, d *sql.DB, q string, args ...any) int {
 
 func observerID(i int) string {
 	return strings.ToUpper(fmt.Sprintf("%02x", 0xA0+i)) + strings.Repeat("5C", 31)
+}
+
+// seedObservers stores active observers in a fresh database at path, as an
+// earlier ingestor run would have.
+func seedObservers(t testing.TB, path string, ids ...string) {
+	t.Helper()
+	w, err := db.OpenWriter(context.Background(), path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	b := db.Batch{}
+	for _, id := range ids {
+		b.Observers = append(b.Observers, db.ObserverUpsert{ID: id, Seen: time.Now()})
+	}
+	if _, err := w.WriteBatch(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
 }

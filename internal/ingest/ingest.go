@@ -152,6 +152,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 	}
 	ing.writer = w
 	ing.st = newDBStore(w, &ing.ctr)
+	// INGEST §1 step 4: blacklisted observers disappear from the server's
+	// lists at once, not only after retention makes them stale. A failure
+	// here is not fatal: new messages from them are dropped anyway.
+	if len(cfg.ObserverBlacklist) > 0 {
+		n, err := w.DeactivateObservers(ctx, cfg.ObserverBlacklist)
+		if err != nil {
+			ing.log.Error("observer blacklist not applied to stored observers", "err", err)
+		} else {
+			ing.log.Info("observer blacklist applied", "listed", len(cfg.ObserverBlacklist), "deactivated", n)
+		}
+	}
 	return ing, nil
 }
 

@@ -22,6 +22,7 @@ type index struct {
 	byFrom        map[string][]*Transmission // advert originator pubkey → its adverts
 	byType        map[int8][]*Transmission
 	byChannel     map[string][]*Transmission
+	relays        map[string]*relayStat // node pubkey → relay activity (never evicted: time-windowed)
 
 	// observation counts per minute (global and per observer) for the last-hour
 	// and last-24h figures, kept incrementally.
@@ -40,6 +41,7 @@ func newIndex() index {
 		byFrom:          make(map[string][]*Transmission),
 		byType:          make(map[int8][]*Transmission),
 		byChannel:       make(map[string][]*Transmission),
+		relays:          make(map[string]*relayStat),
 		minutes:         &minuteRing{},
 		observerMinutes: make(map[int64]*minuteRing),
 	}

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// NodeJSON is a node row (API.md §0.6 "Node row"). Repeater relay enrichment
-// is not computed by the store (see STORE_NEEDS.md).
+// NodeJSON is a node row (API.md §0.6 "Node row"). Of the repeater/room
+// enrichment the store fills the relay fields (relay.go); usefulness, traffic
+// share and bridge scores are not computed.
 type NodeJSON struct {
 	PublicKey         string   `json:"public_key"`
 	Name              *string  `json:"name"`
@@ -26,6 +27,11 @@ type NodeJSON struct {
 	BatteryMV         *int64   `json:"battery_mv"`
 	TemperatureC      *float64 `json:"temperature_c"`
 	DefaultScope      *string  `json:"default_scope"`
+	// Repeaters and rooms only (nil = omitted for other roles).
+	LastRelayed   *string `json:"last_relayed,omitempty"`
+	RelayActive   *bool   `json:"relay_active,omitempty"`
+	RelayCount1h  *int64  `json:"relay_count_1h,omitempty"`
+	RelayCount24h *int64  `json:"relay_count_24h,omitempty"`
 }
 
 // NodeJSON renders the node row.
@@ -128,11 +134,17 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 	return page
 }
 
-// enrichedNode adds the hash-size fields from the node's own adverts in memory.
+// enrichedNode adds the hash-size fields from the node's own adverts in memory
+// and, for repeaters and rooms, the relay fields.
 func (s *Store) enrichedNode(n *Node) NodeJSON {
 	j := n.JSON()
+	relay := isRelay(n.Role)
+	nowMs := s.cfg.Now().UnixMilli()
 	s.mu.RLock()
 	list := s.idx.byFrom[n.PublicKey]
+	if relay {
+		relayFields(&j, s.idx.relays[n.PublicKey], nowMs)
+	}
 	s.mu.RUnlock()
 	var sizes []int
 	latest := 0

@@ -156,6 +156,9 @@ type obsTxPair struct {
 type nodeTxPair struct {
 	pk string
 	tx *Transmission
+	// relayAt is the timestamp (ms) of the observation whose path hop
+	// resolved to pk; 0 when pk is the sender.
+	relayAt int64
 }
 
 // buildChanges folds observations into their transmissions' states (publishing
@@ -166,7 +169,7 @@ func (s *Store) buildChanges(newTxs []*Transmission, obs []*Observation) changes
 		ch.bytes += int64(t.bytes)
 		if t.FromPubkey != "" {
 			t.nodes = append(t.nodes, t.FromPubkey)
-			ch.nodeTx = append(ch.nodeTx, nodeTxPair{t.FromPubkey, t})
+			ch.nodeTx = append(ch.nodeTx, nodeTxPair{t.FromPubkey, t, 0})
 		}
 	}
 	groups := map[*Transmission][]*Observation{}
@@ -205,7 +208,7 @@ func (s *Store) buildChanges(newTxs []*Transmission, obs []*Observation) changes
 			for _, pk := range o.Resolved {
 				if pk != "" && !slices.Contains(t.nodes, pk) {
 					t.nodes = append(t.nodes, pk)
-					ch.nodeTx = append(ch.nodeTx, nodeTxPair{pk, t})
+					ch.nodeTx = append(ch.nodeTx, nodeTxPair{pk, t, o.Timestamp})
 				}
 			}
 		}
@@ -269,6 +272,7 @@ func (s *Store) applyChangesLocked(ch changes, os *observerSet) {
 	for _, p := range ch.nodeTx {
 		ix.byNode[p.pk] = insertTx(ix.byNode[p.pk], p.tx)
 	}
+	ix.addRelays(ch.nodeTx)
 	s.mem.tracked.Add(ch.bytes)
 }
 
@@ -451,6 +455,7 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	for k, l := range txByNode {
 		ix.byNode[k] = l
 	}
+	ix.addRelays(ch.nodeTx)
 	for _, o := range ch.added {
 		ix.minutes.add(o.Timestamp)
 		r := ix.observerMinutes[o.ObserverIdx]
