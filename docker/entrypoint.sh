@@ -43,19 +43,31 @@ is_true() {
 }
 
 # load_env FILE: export KEY=value lines from the data volume, so settings
-# live next to the data whatever starts the container. CRLF line ends (a file
-# edited on Windows) are tolerated.
+# live next to the data whatever starts the container. The file is parsed,
+# not sourced: a value is taken literally (one pair of surrounding quotes is
+# removed), so a password with spaces, quotes or "$" stays a password. A
+# variable already set in the environment (docker run -e) wins, as in
+# manage.sh. CRLF line ends (a file edited on Windows) are tolerated.
 load_env() {
-	local file="$1" clean
+	local file="$1" line key value
 	[ -f "$file" ] || return 0
-	clean="$(mktemp)"
-	tr -d '\r' <"$file" >"$clean"
 	log "loading settings from $file"
-	set -a
-	# shellcheck disable=SC1090 # the operator's own settings file
-	. "$clean"
-	set +a
-	rm -f "$clean"
+	while IFS= read -r line || [ -n "$line" ]; do
+		line="${line%$'\r'}"
+		case "$line" in '' | '#'* | [[:space:]]'#'*) continue ;; esac
+		[[ "$line" == *=* ]] || continue
+		key="${line%%=*}"
+		value="${line#*=}"
+		key="${key#export }"
+		key="${key//[[:space:]]/}"
+		[[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+		if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+			value="${BASH_REMATCH[1]}"
+		fi
+		[ -n "${!key+x}" ] && continue
+		printf -v "$key" '%s' "$value"
+		export "${key?}"
+	done <"$file"
 }
 
 random_hex() {

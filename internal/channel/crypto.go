@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -116,7 +117,7 @@ func ParseText(plain []byte) (meshcore.GroupText, bool) {
 		return meshcore.GroupText{}, false
 	}
 	body := plain[5:]
-	if i := indexByte(body, 0); i >= 0 {
+	if i := bytes.IndexByte(body, 0); i >= 0 {
 		body = body[:i]
 	}
 	if !utf8.Valid(body) {
@@ -147,15 +148,6 @@ func ParseText(plain []byte) (meshcore.GroupText, bool) {
 		gt.Text = gt.Sender + ": " + gt.Message
 	}
 	return gt, true
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // OpenText implements meshcore.KeyStore: it tries the keys with channel

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/corescope/corescope/internal/meshcore"
 )
 
 // PublicName is the name of the firmware's default channel.
@@ -57,22 +59,13 @@ func Hash(secret [16]byte) byte {
 }
 
 // HashtagName returns name trimmed and with a leading '#' added if missing.
-func HashtagName(name string) string {
-	name = strings.TrimSpace(name)
-	if !strings.HasPrefix(name, "#") {
-		name = "#" + name
-	}
-	return name
-}
+// Hashtag channels and region scopes share the naming and derivation rule,
+// so both come from meshcore.
+func HashtagName(name string) string { return meshcore.RegionName(name) }
 
 // HashtagSecret derives a hashtag channel's secret: SHA256("#name")[0:16].
 // The '#' is added when missing; the name is case-sensitive.
-func HashtagSecret(name string) [16]byte {
-	s := sha256.Sum256([]byte(HashtagName(name)))
-	var k [16]byte
-	copy(k[:], s[:16])
-	return k
-}
+func HashtagSecret(name string) [16]byte { return meshcore.RegionKey(name) }
 
 // HashtagKey returns the derived key of a hashtag channel, named "#name".
 func HashtagKey(name string) Key { return NewKey(HashtagName(name), HashtagSecret(name)) }

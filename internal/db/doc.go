@@ -11,6 +11,7 @@
 //	go w.RunCheckpointer(ctx, time.Minute)                             // WAL policy
 //	w.BuildNeighborEdges(ctx, 0, 0)                                    // every 60 s
 //	w.DeleteNodes(ctx, pubkeys)                                        // geo-prune requests
+//	w.DeactivateObservers(ctx, cfg.ObserverBlacklist)                  // at start (soft delete)
 //	w.Close()                                                          // TRUNCATE checkpoint
 //
 // Server (read-only):

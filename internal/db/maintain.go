@@ -81,15 +81,16 @@ func (w *Writer) Prune(ctx context.Context, r Retention, now time.Time) (PruneRe
 			res.Observations += n
 			n, err = execCount(ctx, tx, sqlPruneTx, string(list))
 			res.Transmissions += n
+			if n > 0 {
+				// Inside the writer lock, before the next ingest batch: a
+				// cached id of a deleted row would turn a re-heard packet
+				// into a "duplicate" and attach its observation to nothing.
+				w.txIDs.reset()
+			}
 			return n, err
 		})
 		if err != nil {
 			return res, fmt.Errorf("prune transmissions: %w", err)
-		}
-		if res.Transmissions > 0 {
-			w.mu.Lock()
-			w.txIDs.reset() // the cache may name deleted ids
-			w.mu.Unlock()
 		}
 	}
 
@@ -166,12 +167,11 @@ func (w *Writer) Prune(ctx context.Context, r Retention, now time.Time) (PruneRe
 	}
 
 	if res.Total() > 0 {
+		// The caller logs the result (with its duration); logging here too
+		// printed every retention pass twice.
 		if err := w.IncrementalVacuum(ctx, r.VacuumPages); err != nil {
 			return res, err
 		}
-		w.log.Info("retention pruned", "transmissions", res.Transmissions, "observations", res.Observations,
-			"nodes_moved", res.NodesMoved, "observers_inactivated", res.ObserversInactivated,
-			"metrics", res.Metrics, "dropped", res.Dropped, "neighbor_edges", res.NeighborEdges)
 	}
 	return res, nil
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -203,5 +204,50 @@ func TestSetMultibyteNeverErasesWithUnknown(t *testing.T) {
 	}
 	if got := queryString(t, w.DB(), "SELECT group_concat(public_key||'='||multibyte_sup||'/'||COALESCE(multibyte_evidence,'-')) FROM (SELECT * FROM nodes ORDER BY public_key)"); got != "aa=1/2-byte hops seen,bb=0/-" {
 		t.Errorf("nodes = %s", got)
+	}
+}
+
+// An ingest batch between two prune transactions must not take a pruned
+// packet's cached id for a duplicate: the re-heard packet is stored anew and
+// its observation points at it.
+func TestPruneForgetsDeletedIDsBetweenBatches(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(40 * 24 * time.Hour)
+	w := mustOpen(t, func() time.Time { return now })
+	var b Batch
+	b.Observers = []ObserverUpsert{{ID: "OBS", Seen: now}}
+	for i := 0; i < 10; i++ {
+		tx, o := packet(fmt.Sprintf("q%015d", i), "OBS", "[]", t0.Add(time.Duration(i)*time.Minute))
+		b.Transmissions = append(b.Transmissions, tx)
+		b.Observations = append(b.Observations, o)
+	}
+	if _, err := w.WriteBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		// A long pause after the first batch leaves room for the ingest batch.
+		_, err := w.Prune(pctx, Retention{PacketDays: 30, BatchSize: 2, PauseBetweenBatches: time.Hour}, now)
+		done <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for queryInt(t, w.DB(), "SELECT count(*) FROM transmissions") != 8 {
+		if time.Now().After(deadline) {
+			t.Fatal("first prune batch did not happen")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tx, o := packet("q000000000000000", "OBS", `["AB"]`, now)
+	r, err := w.WriteBatch(ctx, Batch{Transmissions: []Transmission{tx}, Observations: []Observation{o}})
+	cancel()
+	if perr := <-done; !errors.Is(perr, context.Canceled) {
+		t.Errorf("Prune after cancel = %v, want context.Canceled", perr)
+	}
+	if err != nil || r.NewTransmissions != 1 || r.NewObservations != 1 {
+		t.Fatalf("re-heard pruned packet: %+v %v, want a new transmission and observation", r, err)
+	}
+	if got := queryInt(t, w.DB(), "SELECT count(*) FROM observations o JOIN transmissions t ON t.id = o.transmission_id WHERE t.hash = 'q000000000000000'"); got != 1 {
+		t.Errorf("observations of the re-heard packet = %d, want 1", got)
 	}
 }

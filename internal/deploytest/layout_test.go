@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -37,6 +38,13 @@ func (s *stack) base() string { return fmt.Sprintf("http://127.0.0.1:%d", s.http
 // startStack runs the repository's entrypoint with the container paths and
 // ports overridden through its environment, as the Dockerfile's ENV would.
 func startStack(t *testing.T, extraEnv ...string) *stack {
+	t.Helper()
+	return startStackWithDotEnv(t, "", extraEnv...)
+}
+
+// startStackWithDotEnv is startStack with dotenv written to <data>/.env
+// first (the settings file `manage.sh setup` writes for the container).
+func startStackWithDotEnv(t *testing.T, dotenv string, extraEnv ...string) *stack {
 	t.Helper()
 	for _, bin := range []string{"supervisord", "supervisorctl", "caddy"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -83,6 +91,14 @@ func startStack(t *testing.T, extraEnv ...string) *stack {
 		"HOME=" + tmp,
 	}
 	s.env = append(s.env, extraEnv...)
+	if dotenv != "" {
+		if err := os.MkdirAll(s.data, 0o755); err != nil {
+			t.Fatalf("data dir: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(s.data, ".env"), []byte(dotenv), 0o600); err != nil {
+			t.Fatalf("write .env: %v", err)
+		}
+	}
 	s.cmd = exec.Command("bash", filepath.Join(repoRoot, "docker", "entrypoint.sh"))
 	s.cmd.Env = s.env
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
@@ -297,8 +313,12 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 // TestContainerLoginAndNoCaddy runs the layout with the two options
 // operators change most: a broker login (no anonymous clients) and
 // DISABLE_CADDY, where the server itself must take the HTTP port.
+// TestContainerLoginAndNoCaddy takes its settings from <data>/.env, as
+// `manage.sh setup` writes them: the file is parsed, not sourced, so a
+// password with spaces, quotes and "$" arrives intact (CRLF tolerated).
 func TestContainerLoginAndNoCaddy(t *testing.T) {
-	s := startStack(t, "MQTT_USERNAME=observer", "MQTT_PASSWORD=s3cret-pass", "DISABLE_CADDY=true")
+	const password = `s3cret pass$HOME"x`
+	s := startStackWithDotEnv(t, "# written by setup\r\nMQTT_USERNAME=observer\r\nMQTT_PASSWORD="+password+"\r\nDISABLE_CADDY=\"true\"\r\n")
 	eventually(t, 90*time.Second, "server answers on the HTTP port without Caddy", func() error {
 		_, err := s.stats()
 		return err
@@ -316,7 +336,12 @@ func TestContainerLoginAndNoCaddy(t *testing.T) {
 		t.Fatalf("anonymous publish to the internal broker succeeded although a login is configured")
 	}
 	// The generated config.json carries the login, so the ingestor gets in.
-	authURL := strings.Replace(s.mqttURL, "tcp://", "tcp://observer:s3cret-pass@", 1)
+	u, err := url.Parse(s.mqttURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("observer", password)
+	authURL := u.String()
 	want := s.publishTo(authURL, msgs)
 	s.waitStored(want, "messages published with the login are stored")
 }

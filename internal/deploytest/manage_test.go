@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,14 +58,20 @@ type setupConfig struct {
 }
 
 func TestSetupNonInteractiveWritesWorkingConfig(t *testing.T) {
-	// setup writes ./.env next to manage.sh, so run a copy in a temp dir.
+	// setup writes ./.env next to manage.sh, so run a copy (with the parts
+	// it sources from docker/) in a temp dir.
 	dir := t.TempDir()
-	script, err := os.ReadFile(filepath.Join(repoRoot, "manage.sh"))
-	if err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "docker"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manage.sh"), script, 0o755); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"manage.sh", "docker/manage-setup.sh", "docker/manage-demo.sh"} {
+		script, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), script, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	data := filepath.Join(dir, "data")
 	run := func(args ...string) (string, error) {
@@ -131,5 +138,23 @@ func TestEntrypointHelpAndMissingBinaries(t *testing.T) {
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "corescope-ingestor is missing") {
 		t.Fatalf("entrypoint without binaries: want a clear error, got err=%v:\n%s", err, out)
+	}
+}
+
+// TestDemoRefusesToWipeAForeignDirectory: the demo deletes its directory on
+// every start, so it must refuse one that is not an earlier demo's.
+func TestDemoRefusesToWipeAForeignDirectory(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(precious, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := manage(t, []string{"DEMO_DIR=" + dir, "CORESCOPE_SKIP_BUILD=1",
+		fmt.Sprintf("DEMO_HTTP_PORT=%d", freePort(t)), fmt.Sprintf("DEMO_MQTT_PORT=%d", freePort(t))}, "demo")
+	if err == nil || !strings.Contains(out, "refusing to delete it") {
+		t.Fatalf("demo in a foreign non-empty DEMO_DIR: err=%v, want a refusal:\n%s", err, out)
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "keep me" {
+		t.Fatalf("demo touched %s: %q, %v", precious, b, err)
 	}
 }

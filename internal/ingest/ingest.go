@@ -69,7 +69,7 @@ type Ingestor struct {
 	st       storer
 	keys     *channel.Keyring
 	regions  []regionKey
-	geo      *geoFilter
+	geo      func(lat, lon float64) bool // INGEST §9 advert geo filter; nil = off
 	logLimit *limiter
 	sigs     *sigCache
 
@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 		log:            logger(opts.Logger).With("component", "ingest"),
 		now:            opts.Now,
 		regions:        newRegionKeys(cfg.HashRegions),
-		geo:            newGeoFilter(cfg.GeoFilter),
+		geo:            cfg.GeoFilter.Contains(),
 		logLimit:       newLimiter(10 * time.Second),
 		sigs:           newSigCache(8192),
 		foreignDrop:    strings.EqualFold(cfg.ForeignAdverts.Mode, "drop"),

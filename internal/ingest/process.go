@@ -280,7 +280,7 @@ func (ing *Ingestor) checkAdvert(p *meshcore.Packet, a meshcore.AdvertInfo, env 
 		return nil
 	}
 	foreign := false
-	if a.HasLocation && ing.geo != nil && !ing.geo.contains(a.Lat, a.Lon) {
+	if a.HasLocation && ing.geo != nil && !ing.geo(a.Lat, a.Lon) {
 		if ing.foreignDrop {
 			return drop(DropForeignAdvert, nil)
 		}

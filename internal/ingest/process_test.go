@@ -60,37 +60,6 @@ func TestSigCacheEvictsOldest(t *testing.T) {
 	}
 }
 
-func TestGeoFilter(t *testing.T) {
-	f := func(v float64) *float64 { return &v }
-	poly := newGeoFilter(&config.GeoFilter{Polygon: [][]float64{{47, -123}, {48, -123}, {48, -122}, {47, -122}}, BufferKm: 10})
-	box := newGeoFilter(&config.GeoFilter{LatMin: f(30), LatMax: f(40), LonMin: f(-125), LonMax: f(-115)})
-	tests := []struct {
-		name     string
-		g        *geoFilter
-		lat, lon float64
-		want     bool
-	}{
-		{"inside polygon", poly, 47.5, -122.5, true},
-		{"outside polygon", poly, 45, -122.5, false},
-		{"within buffer", poly, 47.5, -123.1, true}, // ~7.5 km west of the edge
-		{"beyond buffer", poly, 47.5, -123.3, false},
-		{"zero position passes", poly, 0, 0, true},
-		{"inside box", box, 35, -120, true},
-		{"outside box", box, 45, -120, false},
-		{"no filter", nil, 10, 10, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.g.contains(tc.lat, tc.lon); got != tc.want {
-				t.Errorf("contains(%v,%v) = %v, want %v", tc.lat, tc.lon, got, tc.want)
-			}
-		})
-	}
-	if newGeoFilter(&config.GeoFilter{Polygon: [][]float64{{1, 2}}}) != nil {
-		t.Error("a 1-point polygon without a box must mean no filter")
-	}
-}
-
 func TestNaiveSkew(t *testing.T) {
 	ing := &Ingestor{}
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)

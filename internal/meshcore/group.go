@@ -34,14 +34,7 @@ func decodeGrpTxt(p *Packet, b []byte, opts Options) {
 			status = DecryptionNoKey
 		}
 	}
-	p.Payload = Payload{
-		Type:             "GRP_TXT",
-		MAC:              hex.EncodeToString(mac),
-		EncryptedData:    hex.EncodeToString(ct),
-		ChannelHash:      int(ch),
-		ChannelHashHex:   upperHexByte(ch),
-		DecryptionStatus: string(status),
-	}
+	p.Payload = groupEnvelope("GRP_TXT", ch, mac, ct, status)
 }
 
 // decodeGrpData decodes a group datagram: data_type (2), data_len (1), data.
@@ -82,8 +75,14 @@ func decodeGrpData(p *Packet, b []byte, opts Options) {
 			status = DecryptionNoKey
 		}
 	}
-	p.Payload = Payload{
-		Type:             "GRP_DATA",
+	p.Payload = groupEnvelope("GRP_DATA", ch, mac, ct, status)
+}
+
+// groupEnvelope is the payload of a GRP_TXT / GRP_DATA that was not
+// decrypted: the envelope and why (no_key or decryption_failed).
+func groupEnvelope(typ string, ch byte, mac, ct []byte, status DecryptionStatus) Payload {
+	return Payload{
+		Type:             typ,
 		MAC:              hex.EncodeToString(mac),
 		EncryptedData:    hex.EncodeToString(ct),
 		ChannelHash:      int(ch),

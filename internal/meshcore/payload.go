@@ -51,13 +51,12 @@ func tooShort(typ string, b []byte, msg string) Payload {
 	return Payload{Type: typ, Raw: hex.EncodeToString(b), Error: msg}
 }
 
-func intPtr(v int) *int              { return &v }
-func boolPtr(v bool) *bool           { return &v }
-func floatPtr(v float64) *float64    { return &v }
-func hexByte(b byte) string          { return hex.EncodeToString([]byte{b}) }
-func upperHexByte(b byte) string     { return string([]byte{hexUpper[b>>4], hexUpper[b&0x0F]}) }
-func le32hex(b []byte) string        { return fmt.Sprintf("%08x", binary.LittleEndian.Uint32(b)) }
-func payloadTypeByName(t int) string { return PayloadTypeName(t) }
+func intPtr(v int) *int           { return &v }
+func boolPtr(v bool) *bool        { return &v }
+func floatPtr(v float64) *float64 { return &v }
+func hexByte(b byte) string       { return hex.EncodeToString([]byte{b}) }
+func upperHexByte(b byte) string  { return string([]byte{hexUpper[b>>4], hexUpper[b&0x0F]}) }
+func le32hex(b []byte) string     { return fmt.Sprintf("%08x", binary.LittleEndian.Uint32(b)) }
 
 // decodeDatagram handles REQ, RESPONSE and TXT_MSG: an encrypted envelope
 // that only the two endpoints can open.
@@ -158,7 +157,7 @@ func decodeMultipart(p *Packet, b []byte) {
 		Type:          "MULTIPART",
 		Remaining:     intPtr(int(b[0] >> 4)),
 		InnerType:     intPtr(inner),
-		InnerTypeName: payloadTypeByName(inner),
+		InnerTypeName: PayloadTypeName(inner),
 	}
 	switch {
 	case inner == PayloadAck && len(b) >= 5:

@@ -39,6 +39,9 @@ func Dial(ctx context.Context, brokerURL string, rate float64) (*Publisher, erro
 	c := mqtt.NewClient(opts)
 	tok := c.Connect()
 	if err := wait(ctx, tok); err != nil {
+		// ctx may end while the connect is still in flight: stop the client
+		// so it does not connect (and keep its goroutines) after we return.
+		c.Disconnect(0)
 		return nil, fmt.Errorf("connect to %s: %w", brokerURL, err)
 	}
 	return &Publisher{client: c, pace: pacer{rate: rate}}, nil

@@ -20,7 +20,7 @@ type Broker struct {
 	Port int
 	Dir  string // config, persistence and log directory
 	cmd  *exec.Cmd
-	conf string
+	done chan struct{} // closed when the process has exited
 }
 
 // Start launches mosquitto on a free loopback port with persistence in a
@@ -41,11 +41,28 @@ func Start(t testing.TB) *Broker {
 	if err != nil {
 		t.Fatalf("mosquitto not installed (apt-get install mosquitto; .ci/run does this): %v", err)
 	}
-	dir := t.TempDir()
-	b := &Broker{Dir: dir, Port: freePort(t)}
+	b := &Broker{Dir: t.TempDir()}
+	t.Cleanup(b.Stop)
+	// The port is free when chosen but another test process may bind it
+	// before Mosquitto does; Mosquitto then exits, and we try another port.
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if lastErr = b.start(t, bin); lastErr == nil {
+			return b
+		}
+	}
+	logText, _ := os.ReadFile(filepath.Join(b.Dir, "mosquitto.log"))
+	t.Fatalf("start mosquitto: %v; log:\n%s", lastErr, logText)
+	return nil
+}
+
+// start runs one Mosquitto on a fresh free port and waits until it listens.
+func (b *Broker) start(t testing.TB, bin string) error {
+	t.Helper()
+	b.Port = freePort(t)
 	b.URL = fmt.Sprintf("tcp://127.0.0.1:%d", b.Port)
-	b.conf = filepath.Join(dir, "mosquitto.conf")
-	conf := fmt.Sprintf(`listener %d 127.0.0.1
+	conf := filepath.Join(b.Dir, "mosquitto.conf")
+	text := fmt.Sprintf(`listener %d 127.0.0.1
 allow_anonymous true
 persistence true
 persistence_location %s/
@@ -54,41 +71,47 @@ max_queued_bytes 0
 max_inflight_messages 1000
 upgrade_outgoing_qos true
 log_dest file %s/mosquitto.log
-`, b.Port, dir, dir)
-	if err := os.WriteFile(b.conf, []byte(conf), 0o644); err != nil {
+`, b.Port, b.Dir, b.Dir)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatalf("write mosquitto config: %v", err)
 	}
-	b.start(t, bin)
-	t.Cleanup(b.Stop)
-	return b
-}
-
-func (b *Broker) start(t testing.TB, bin string) {
-	t.Helper()
-	b.cmd = exec.Command(bin, "-c", b.conf)
-	if err := b.cmd.Start(); err != nil {
+	cmd := exec.Command(bin, "-c", conf)
+	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	b.cmd, b.done = cmd, done
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			// Exited: most likely the port was taken meanwhile. Whatever
+			// answers on it now is not our broker.
+			return fmt.Errorf("mosquitto exited before listening on port %d", b.Port)
+		default:
+		}
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", b.Port), 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			return
+			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	log, _ := os.ReadFile(filepath.Join(b.Dir, "mosquitto.log"))
-	t.Fatalf("mosquitto did not listen on %d within 10s; log:\n%s", b.Port, log)
+	b.Stop()
+	return fmt.Errorf("mosquitto did not listen on port %d within 10s", b.Port)
 }
 
-// Stop terminates the broker; calling it twice is harmless.
+// Stop terminates the broker and waits for it; calling it twice is harmless.
 func (b *Broker) Stop() {
 	if b.cmd == nil || b.cmd.Process == nil {
 		return
 	}
 	_ = b.cmd.Process.Kill()
-	_, _ = b.cmd.Process.Wait()
+	<-b.done
 	b.cmd = nil
 }
 

@@ -177,6 +177,18 @@ func (r *minuteRing) add(ms int64) {
 	r.count[slot]++
 }
 
+// countMinute adds o to the global and its observer's per-minute counters.
+// Caller holds Store.mu for writing.
+func (ix *index) countMinute(o *Observation) {
+	ix.minutes.add(o.Timestamp)
+	r := ix.observerMinutes[o.ObserverIdx]
+	if r == nil {
+		r = &minuteRing{}
+		ix.observerMinutes[o.ObserverIdx] = r
+	}
+	r.add(o.Timestamp)
+}
+
 // sum returns the count of observations in (now-window, now].
 func (r *minuteRing) sum(nowMs int64, minutes int) int64 {
 	cur := nowMs / 60000

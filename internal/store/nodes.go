@@ -138,12 +138,12 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 // and, for repeaters and rooms, the relay fields.
 func (s *Store) enrichedNode(n *Node) NodeJSON {
 	j := n.JSON()
-	relay := isRelay(n.Role)
+	relay := s.cfg.RelayActive > 0 && isRelay(n.Role)
 	nowMs := s.cfg.Now().UnixMilli()
 	s.mu.RLock()
 	list := s.idx.byFrom[n.PublicKey]
 	if relay {
-		relayFields(&j, s.idx.relays[n.PublicKey], nowMs)
+		relayFields(&j, s.idx.relays[n.PublicKey], nowMs, s.cfg.RelayActive.Milliseconds())
 	}
 	s.mu.RUnlock()
 	var sizes []int

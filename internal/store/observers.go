@@ -66,13 +66,13 @@ func (s *Store) observerJSON(o *Observer, ns *nodeSet, nowMs int64) ObserverJSON
 
 // Observers returns the active (not inactive) observers, last_seen desc, with
 // observation counts for the last hour and 24 h (from the store's incremental
-// per-minute counters). The observer blacklist is the caller's to apply.
+// per-minute counters). Config.ObserverBlacklist entries are left out.
 func (s *Store) Observers(now time.Time) ObserverList {
 	os, ns := s.observers.Load(), s.nodes.Load()
 	nowMs := now.UnixMilli()
 	out := ObserverList{Observers: []ObserverJSON{}, ServerTime: now.UTC().Format(time.RFC3339)}
 	for _, o := range os.list {
-		if o.Inactive || s.cfg.observerBL[o.ID] {
+		if o.Inactive || s.observerBlacklisted(o.ID) {
 			continue
 		}
 		out.Observers = append(out.Observers, s.observerJSON(o, ns, nowMs))
@@ -94,7 +94,7 @@ func (s *Store) Observers(now time.Time) ObserverList {
 func (s *Store) Observer(id string, now time.Time) (ObserverJSON, error) {
 	os := s.observers.Load()
 	o := os.byID[id]
-	if o == nil || s.cfg.observerBL[id] {
+	if o == nil || s.observerBlacklisted(id) {
 		return ObserverJSON{}, ErrNotFound
 	}
 	nowMs := now.UnixMilli()
@@ -162,4 +162,8 @@ func (s *Store) ObserverObservations(id string, since int64) []*Observation {
 		}
 	}
 	return out
+}
+
+func (s *Store) observerBlacklisted(id string) bool {
+	return len(s.cfg.observerBL) > 0 && s.cfg.observerBL[strings.ToLower(id)]
 }

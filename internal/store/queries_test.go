@@ -113,7 +113,7 @@ func TestNodeQueries(t *testing.T) {
 func TestObserverQueries(t *testing.T) {
 	e := newTestEnv(t)
 	e.addPackets(30)
-	s := e.start(Config{ObserverBlacklist: []string{"OBSBBBB2"}})
+	s := e.start(Config{ObserverBlacklist: []string{" obsbbbb2 "}}) // case-insensitive
 	waitReady(t, s)
 	now := e.base.Add(30 * time.Second)
 

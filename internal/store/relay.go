@@ -12,8 +12,6 @@ package store
 // count covers the current hour and the 23 before it (23–24 h). That is ~1.3 KB
 // per relaying node, so a mesh with thousands of repeaters stays in single MB.
 
-const defaultRelayActive = 24 * 60 * 60 * 1000 // healthThresholds.relayActiveHours default, ms
-
 type relayStat struct {
 	last    int64 // ms of the newest relay
 	minutes [60]relaySlot
@@ -57,13 +55,13 @@ func sumSlots(ring []relaySlot, cur int64) int64 {
 }
 
 // relayFields fills the repeater/room relay fields of j from r (nil = never
-// relayed) as of nowMs.
-func relayFields(j *NodeJSON, r *relayStat, nowMs int64) {
+// relayed) as of nowMs; activeMs is the relay_active window.
+func relayFields(j *NodeJSON, r *relayStat, nowMs, activeMs int64) {
 	var active bool
 	var c1, c24 int64
 	if r != nil {
 		j.LastRelayed = timePtr(r.last)
-		active = nowMs-r.last <= defaultRelayActive
+		active = nowMs-r.last <= activeMs
 		c1 = sumSlots(r.minutes[:], nowMs/60000)
 		c24 = sumSlots(r.hours[:], nowMs/3600000)
 	}

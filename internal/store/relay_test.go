@@ -3,6 +3,8 @@ package store
 import (
 	"testing"
 	"time"
+
+	"github.com/corescope/corescope/internal/db"
 )
 
 // Repeaters get relay fields from the path hops that resolve to them (each
@@ -13,7 +15,7 @@ func TestNodeRelayFields(t *testing.T) {
 	e.addPackets(12)
 	var clk atomicTime
 	clk.set(e.base.Add(30 * time.Minute))
-	s := e.start(Config{Now: clk.get})
+	s := e.start(Config{Now: clk.get, RelayActive: 24 * time.Hour})
 	waitReady(t, s)
 	// a1 is hop (i+1)%4 or (i+2)%4 of packets 2,3,6,7,10,11: six relays, the
 	// newest heard first at base+11 s.
@@ -40,8 +42,12 @@ func TestNodeRelayFields(t *testing.T) {
 	// Packet 12 is a1's own advert (not a relay); packet 13 has hops c3 and
 	// d4, so a1 relays it only through the extra observation: seven in total.
 	hashes := e.addPackets(2)
-	e.addObservation(hashes[1], testObservers[2].id, `["a1"]`, e.base.Add(20*time.Second))
-	e.addObservation(hashes[1], testObservers[1].id, `["a1","d4"]`, e.base.Add(21*time.Second))
+	// Two observations through a1 in one commit (one sync snapshot): the
+	// transmission still counts once.
+	e.write(db.Batch{Observations: []db.Observation{
+		{TxHash: hashes[1], ObserverID: testObservers[2].id, PathJSON: `["a1"]`, Timestamp: e.base.Add(20 * time.Second).Unix()},
+		{TxHash: hashes[1], ObserverID: testObservers[1].id, PathJSON: `["a1","d4"]`, Timestamp: e.base.Add(21 * time.Second).Unix()},
+	}})
 	eventually(t, "relay from a later observation", func() bool { return *relay().RelayCount24h == 7 })
 
 	clk.set(e.base.Add(3 * time.Hour))
@@ -81,5 +87,22 @@ func TestRelayStatRings(t *testing.T) {
 	}
 	if r.last != h {
 		t.Errorf("last = %d, want %d", r.last, h)
+	}
+}
+
+// Without Config.RelayActive the relay fields stay off (the API contract does
+// not carry them yet).
+func TestNodeRelayFieldsOffByDefault(t *testing.T) {
+	e := newTestEnv(t)
+	e.addPackets(12)
+	s := e.start(Config{})
+	waitReady(t, s)
+	eventually(t, "relays of a1 indexed", func() bool { return len(s.NodeTransmissions(testRepeaters[0])) >= 6 })
+	d, err := s.Node(testRepeaters[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := d.Node; n.RelayActive != nil || n.RelayCount24h != nil || n.LastRelayed != nil {
+		t.Errorf("relay fields set without Config.RelayActive: %+v", n)
 	}
 }

@@ -50,9 +50,14 @@ type Config struct {
 	// NodeBlacklist hides these pubkeys from every node query (lists, search,
 	// detail, health, paths, neighbors, hop candidates); packet lists keep them.
 	NodeBlacklist []string
-	// ObserverBlacklist hides these observer ids from Observers/Observer; their
-	// observations stay in packet data.
+	// ObserverBlacklist hides these observer ids (case-insensitive) from
+	// Observers/Observer; their observations stay in packet data.
 	ObserverBlacklist []string
+	// RelayActive is the window in which a repeater's last relay makes it
+	// relay_active (healthThresholds.relayActiveHours). 0 leaves the relay
+	// fields of NodeJSON unset (omitted): the server turns them on once
+	// proto/api.proto, whose contract test rejects unknown keys, has them.
+	RelayActive time.Duration
 	// Now is the clock (tests inject one). Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -92,7 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	c.observerBL = map[string]bool{}
 	for _, id := range c.ObserverBlacklist {
-		c.observerBL[strings.TrimSpace(id)] = true
+		// Case-insensitive like the ingestor's (INGEST §4): operators type
+		// the list, bridges choose the case of their topic segment.
+		c.observerBL[strings.ToLower(strings.TrimSpace(id))] = true
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -255,13 +256,7 @@ func (s *Store) applyChangesLocked(ch changes, os *observerSet) {
 	}
 	for _, o := range ch.added {
 		ix.byObserverObs[o.ObserverIdx] = insertObs(ix.byObserverObs[o.ObserverIdx], o)
-		ix.minutes.add(o.Timestamp)
-		r := ix.observerMinutes[o.ObserverIdx]
-		if r == nil {
-			r = &minuteRing{}
-			ix.observerMinutes[o.ObserverIdx] = r
-		}
-		r.add(o.Timestamp)
+		ix.countMinute(o)
 	}
 	for _, p := range ch.observerTx {
 		ix.byObserverTx[p.idx] = insertTx(ix.byObserverTx[p.idx], p.tx)
@@ -434,36 +429,16 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	for _, t := range chunk {
 		ix.byHash[t.Hash] = t
 	}
-	for k, l := range byType {
-		ix.byType[k] = l
-	}
-	for k, l := range byChannel {
-		ix.byChannel[k] = l
-	}
-	for k, l := range byFrom {
-		ix.byFrom[k] = l
-	}
-	for k, l := range txByRegion {
-		ix.byRegion[k] = l
-	}
-	for k, l := range obsByObserver {
-		ix.byObserverObs[k] = l
-	}
-	for k, l := range txByObserver {
-		ix.byObserverTx[k] = l
-	}
-	for k, l := range txByNode {
-		ix.byNode[k] = l
-	}
+	maps.Copy(ix.byType, byType)
+	maps.Copy(ix.byChannel, byChannel)
+	maps.Copy(ix.byFrom, byFrom)
+	maps.Copy(ix.byRegion, txByRegion)
+	maps.Copy(ix.byObserverObs, obsByObserver)
+	maps.Copy(ix.byObserverTx, txByObserver)
+	maps.Copy(ix.byNode, txByNode)
 	ix.addRelays(ch.nodeTx)
 	for _, o := range ch.added {
-		ix.minutes.add(o.Timestamp)
-		r := ix.observerMinutes[o.ObserverIdx]
-		if r == nil {
-			r = &minuteRing{}
-			ix.observerMinutes[o.ObserverIdx] = r
-		}
-		r.add(o.Timestamp)
+		ix.countMinute(o)
 	}
 	s.mu.Unlock()
 	s.mem.tracked.Add(ch.bytes)
