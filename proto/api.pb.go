@@ -3529,8 +3529,14 @@ type Node struct {
 	BatteryMv            int64                  `protobuf:"varint,14,opt,name=battery_mv,json=batteryMv,proto3" json:"battery_mv,omitempty"`
 	TemperatureC         float64                `protobuf:"fixed64,15,opt,name=temperature_c,json=temperatureC,proto3" json:"temperature_c,omitempty"`
 	DefaultScope         string                 `protobuf:"bytes,16,opt,name=default_scope,json=defaultScope,proto3" json:"default_scope,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// Repeaters and rooms only (omitted for other roles; last_relayed also
+	// omitted when the node never relayed).
+	LastRelayed    string `protobuf:"bytes,17,opt,name=last_relayed,json=lastRelayed,proto3" json:"last_relayed,omitempty"`
+	RelayActive    bool   `protobuf:"varint,18,opt,name=relay_active,json=relayActive,proto3" json:"relay_active,omitempty"`
+	RelayCount_1H  int64  `protobuf:"varint,19,opt,name=relay_count_1h,json=relayCount1h,proto3" json:"relay_count_1h,omitempty"`
+	RelayCount_24H int64  `protobuf:"varint,20,opt,name=relay_count_24h,json=relayCount24h,proto3" json:"relay_count_24h,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
@@ -3673,6 +3679,34 @@ func (x *Node) GetDefaultScope() string {
 		return x.DefaultScope
 	}
 	return ""
+}
+
+func (x *Node) GetLastRelayed() string {
+	if x != nil {
+		return x.LastRelayed
+	}
+	return ""
+}
+
+func (x *Node) GetRelayActive() bool {
+	if x != nil {
+		return x.RelayActive
+	}
+	return false
+}
+
+func (x *Node) GetRelayCount_1H() int64 {
+	if x != nil {
+		return x.RelayCount_1H
+	}
+	return 0
+}
+
+func (x *Node) GetRelayCount_24H() int64 {
+	if x != nil {
+		return x.RelayCount_24H
+	}
+	return 0
 }
 
 // GET /api/nodes
@@ -7197,7 +7231,7 @@ const file_api_proto_rawDesc = "" +
 	"\x04rssi\x18\x05 \x01(\x01R\x04rssi\x12\x1b\n" +
 	"\tpath_json\x18\x06 \x01(\tR\bpathJson\"5\n" +
 	"\x06Traces\x12+\n" +
-	"\x06traces\x18\x01 \x03(\v2\x13.corescope.v1.TraceR\x06traces\"\xed\x03\n" +
+	"\x06traces\x18\x01 \x03(\v2\x13.corescope.v1.TraceR\x06traces\"\x81\x05\n" +
 	"\x04Node\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x01 \x01(\tR\tpublicKey\x12\x12\n" +
@@ -7219,7 +7253,11 @@ const file_api_proto_rawDesc = "" +
 	"\n" +
 	"battery_mv\x18\x0e \x01(\x03R\tbatteryMv\x12#\n" +
 	"\rtemperature_c\x18\x0f \x01(\x01R\ftemperatureC\x12#\n" +
-	"\rdefault_scope\x18\x10 \x01(\tR\fdefaultScope\"|\n" +
+	"\rdefault_scope\x18\x10 \x01(\tR\fdefaultScope\x12!\n" +
+	"\flast_relayed\x18\x11 \x01(\tR\vlastRelayed\x12!\n" +
+	"\frelay_active\x18\x12 \x01(\bR\vrelayActive\x12$\n" +
+	"\x0erelay_count_1h\x18\x13 \x01(\x03R\frelayCount1h\x12&\n" +
+	"\x0frelay_count_24h\x18\x14 \x01(\x03R\rrelayCount24h\"|\n" +
 	"\bNodeList\x12(\n" +
 	"\x05nodes\x18\x01 \x03(\v2\x12.corescope.v1.NodeR\x05nodes\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x03R\x05total\x120\n" +

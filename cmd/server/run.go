@@ -292,6 +292,7 @@ func (a *app) loadData(ctx context.Context, opts options) error {
 		PollInterval:      time.Duration(opts.pollMs) * time.Millisecond,
 		NodeBlacklist:     a.cfg.NodeBlacklist,
 		ObserverBlacklist: a.cfg.ObserverBlacklist,
+		RelayActive:       time.Duration(a.cfg.HealthThresholds.RelayActiveHours * float64(time.Hour)),
 		Logger:            a.log,
 	})
 	feed := live.NewFeed(st, a.hub, a.log)

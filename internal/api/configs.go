@@ -124,14 +124,11 @@ func (s *Server) configMap(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
+// areaItem is an area of /api/config/areas/polygons: its key, then the
+// config fields (label, polygon or box) flattened by encoding/json.
 type areaItem struct {
-	Key     string      `json:"key"`
-	Label   string      `json:"label"`
-	Polygon [][]float64 `json:"polygon,omitempty"`
-	LatMin  *float64    `json:"latMin,omitempty"`
-	LatMax  *float64    `json:"latMax,omitempty"`
-	LonMin  *float64    `json:"lonMin,omitempty"`
-	LonMax  *float64    `json:"lonMax,omitempty"`
+	Key string `json:"key"`
+	config.Area
 }
 
 // configAreas lists labelled areas in a stable order (by key; the original
@@ -154,7 +151,7 @@ func (s *Server) configAreaPolygons(w http.ResponseWriter, _ *http.Request) {
 	out := []areaItem{}
 	for _, k := range sortedAreaKeys(s.cfg.Areas) {
 		a := s.cfg.Areas[k]
-		out = append(out, areaItem{Key: k, Label: a.Label, Polygon: a.Polygon, LatMin: a.LatMin, LatMax: a.LatMax, LonMin: a.LonMin, LonMax: a.LonMax})
+		out = append(out, areaItem{Key: k, Area: a})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -207,6 +204,9 @@ func (s *Server) putGeoFilter(w http.ResponseWriter, r *http.Request) {
 	err := saveGeoFilter(s.configPath, gf)
 	if err == nil {
 		s.geoFilter.Store(gf)
+		if b := s.store.Load(); b != nil {
+			b.s.SetGeoFilter(gf)
+		}
 	}
 	s.geoMu.Unlock()
 	if err != nil {

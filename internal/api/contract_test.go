@@ -63,7 +63,7 @@ func adapt(t *testing.T, body []byte, w wrap) []byte {
 // (written by the original CoreScope) and decodes each response into its
 // proto message with unknown fields rejected.
 func TestContractEveryEndpoint(t *testing.T) {
-	contractRun(t, fixtureDB(t))
+	contractRun(t, fixtureDB(t), 1)
 }
 
 // TestContractOnMeshsimDatabase runs the same checks on a database our own
@@ -77,10 +77,12 @@ func TestContractOnMeshsimDatabase(t *testing.T) {
 		msgs = append(msgs, ingesttest.Message{Topic: m.Topic, Payload: m.Payload})
 	}
 	ingesttest.Fill(t, path, msgs)
-	contractRun(t, path)
+	contractRun(t, path, 1)
 }
 
-func contractRun(t *testing.T, dbPath string) {
+// contractRun checks every endpoint on dbPath; minRelayed repeater rows must
+// show last_relayed.
+func contractRun(t *testing.T, dbPath string, minRelayed int) {
 	dir := t.TempDir()
 	cfg := testConfig(func(c *config.Config) {
 		c.APIKey = "a-very-strong-key-0123"
@@ -183,6 +185,7 @@ func contractRun(t *testing.T, dbPath string) {
 		{"DELETE", "/api/packets", "", 405, &pb.Error{}, asIs},
 		{"GET", "/api/nodes/" + strings.Repeat("0", 64), "", 404, &pb.Error{}, asIs},
 	}
+	checkRelayFields(t, ts.URL, minRelayed)
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			hdr := map[string]string{}
@@ -197,6 +200,36 @@ func contractRun(t *testing.T, dbPath string) {
 				t.Fatalf("response does not match the contract %T: %v\nbody: %s", c.msg, err, trunc(body))
 			}
 		})
+	}
+}
+
+// checkRelayFields asserts that every repeater/room row of /api/nodes carries
+// the relay fields (so the contract run above decoded them) and companions do
+// not; minRelayed is how many rows must have last_relayed.
+func checkRelayFields(t *testing.T, base string, minRelayed int) {
+	t.Helper()
+	var list struct {
+		Nodes []map[string]json.RawMessage `json:"nodes"`
+	}
+	getJSON(t, base+"/api/nodes?limit=2000", 200, &list)
+	relays, relayed := 0, 0
+	for _, n := range list.Nodes {
+		var role string
+		_ = json.Unmarshal(n["role"], &role)
+		_, has := n["relay_active"]
+		_, h24 := n["relay_count_24h"]
+		if isRelayRole := role == "repeater" || role == "room"; isRelayRole != (has && h24) {
+			t.Errorf("node %s role %q: relay fields present = %v", n["public_key"], role, has)
+		}
+		if has {
+			relays++
+		}
+		if _, ok := n["last_relayed"]; ok {
+			relayed++
+		}
+	}
+	if relays == 0 || relayed < minRelayed {
+		t.Errorf("%d rows with relay fields, %d with last_relayed (want > 0, >= %d)", relays, relayed, minRelayed)
 	}
 }
 

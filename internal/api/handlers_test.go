@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -424,4 +426,92 @@ func TestBlacklistedObserverAndNodeAreHidden(t *testing.T) {
 	var e errorBody
 	getJSON(t, ts2.URL+"/api/observers/"+obsID, 404, &e)
 	getJSON(t, ts2.URL+"/api/nodes/"+pk, 404, &e)
+}
+
+// The geo filter hides nodes with GPS outside it from /api/nodes and
+// /api/nodes/search: from config at startup and after PUT (which swaps it in
+// the running store); an empty polygon clears it.
+func TestGeoFilterAppliesToNodeLists(t *testing.T) {
+	type row struct {
+		PublicKey string   `json:"public_key"`
+		Lat       *float64 `json:"lat"`
+		Lon       *float64 `json:"lon"`
+		Foreign   bool     `json:"foreign"`
+	}
+	var list struct {
+		Nodes []row `json:"nodes"`
+		Total int   `json:"total"`
+	}
+	st := runStore(t, fixtureDB(t), nil)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgPath, []byte(`{"apiKey": "a-very-strong-key-0123"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(func(c *config.Config) { c.APIKey = "a-very-strong-key-0123" })
+	_, ts := newServer(t, cfg, st, func(o *Options) { o.ConfigPath = cfgPath })
+	getJSON(t, ts.URL+"/api/nodes?limit=10000", 200, &list)
+	all := list.Total
+	var pick *row
+	outside := 0
+	for i, n := range list.Nodes {
+		if n.Lat == nil || n.Lon == nil || (*n.Lat == 0 && *n.Lon == 0) || n.Foreign {
+			continue
+		}
+		if pick == nil {
+			pick = &list.Nodes[i]
+		} else if math.Abs(*n.Lat-*pick.Lat) > 0.1 || math.Abs(*n.Lon-*pick.Lon) > 0.1 {
+			outside++
+		}
+	}
+	if pick == nil || outside == 0 {
+		t.Fatalf("fixture lacks spread-out GPS nodes (pick %v, outside %d)", pick, outside)
+	}
+	lat, lon := *pick.Lat, *pick.Lon
+	poly := fmt.Sprintf(`[[%f,%f],[%f,%f],[%f,%f],[%f,%f]]`, lat-0.05, lon-0.05, lat-0.05, lon+0.05, lat+0.05, lon+0.05, lat+0.05, lon-0.05)
+	key := map[string]string{"X-API-Key": "a-very-strong-key-0123"}
+	if code, _, body := fetch(t, http.MethodPut, ts.URL+"/api/config/geo-filter", `{"polygon":`+poly+`}`, key); code != 200 {
+		t.Fatalf("put: %d %s", code, body)
+	}
+	check := func(base string, wantAll bool) {
+		t.Helper()
+		getJSON(t, base+"/api/nodes?limit=10000", 200, &list)
+		if wantAll {
+			if list.Total != all {
+				t.Errorf("filter off: total %d, want %d", list.Total, all)
+			}
+			return
+		}
+		if list.Total > all-outside || list.Total != len(list.Nodes) {
+			t.Errorf("filtered: total %d rows %d, want <= %d", list.Total, len(list.Nodes), all-outside)
+		}
+		found := false
+		for _, n := range list.Nodes {
+			found = found || n.PublicKey == pick.PublicKey
+		}
+		if !found {
+			t.Errorf("node inside the filter is missing")
+		}
+		var search struct {
+			Nodes []row `json:"nodes"`
+		}
+		getJSON(t, base+"/api/nodes/search?q="+pick.PublicKey[:8], 200, &search)
+		if len(search.Nodes) != 1 {
+			t.Errorf("search for the inside node: %d rows", len(search.Nodes))
+		}
+	}
+	check(ts.URL, false)
+
+	// A second server started with the saved config applies it at once.
+	saved, err := config.Load(cfgPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts2 := newServer(t, saved, runStore(t, fixtureDB(t), nil), nil)
+	check(ts2.URL, false)
+
+	if code, _, body := fetch(t, http.MethodPut, ts.URL+"/api/config/geo-filter", `{"polygon":[]}`, key); code != 200 {
+		t.Fatalf("clear: %d %s", code, body)
+	}
+	check(ts.URL, true)
 }

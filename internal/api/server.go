@@ -140,7 +140,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // SetStore makes the store available to the handlers (called once the
 // schema is current and the store is running).
-func (s *Server) SetStore(st Store) { s.store.Store(&storeBox{s: st}) }
+// It hands the store the current geo filter (a PUT may have changed it
+// while the store was loading); geoMu orders this against PUT.
+func (s *Server) SetStore(st Store) {
+	s.geoMu.Lock()
+	defer s.geoMu.Unlock()
+	st.SetGeoFilter(s.geoFilter.Load())
+	s.store.Store(&storeBox{s: st})
+}
 
 // SetNotReady records why there is no store yet (shown by /api/healthz).
 func (s *Server) SetNotReady(reason string) { s.notReady.Store(&reason) }

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/store"
 )
 
@@ -25,6 +26,8 @@ type Store interface {
 	Timestamps(since time.Time) []string
 
 	Nodes(q store.NodeQuery) store.NodePage
+	// SetGeoFilter swaps the geo filter of the node lists (nil = off).
+	SetGeoFilter(g *config.GeoFilter)
 	SearchNodes(q string, limit int) []store.NodeJSON
 	BulkHealth(limit int, regions []string, areaContains func(lat, lon float64) bool, now time.Time) []store.BulkHealthEntry
 	Node(pubkeyOrPrefix string) (store.NodeDetail, error)

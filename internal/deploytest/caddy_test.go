@@ -1,6 +1,11 @@
 package deploytest
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +27,7 @@ func adaptCaddyfile(t *testing.T, env ...string) string {
 
 func TestCaddyfileServesHTTPByDefaultAndHTTPSForADomain(t *testing.T) {
 	plain := adaptCaddyfile(t)
-	for _, want := range []string{`"listen":[":80"]`, `"dial":"127.0.0.1:3000"`, `"admin":{"disabled":true}`} {
+	for _, want := range []string{`"listen":[":80"]`, `"dial":"127.0.0.1:3000"`, `"admin":{"disabled":true}`, `"handler":"encode"`} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("default Caddyfile: want %s in\n%s", want, plain)
 		}
@@ -34,4 +39,41 @@ func TestCaddyfileServesHTTPByDefaultAndHTTPSForADomain(t *testing.T) {
 			t.Errorf("domain Caddyfile: want %s (automatic HTTPS) in\n%s", want, tls)
 		}
 	}
+}
+
+// assertCompressed fetches url with Accept-Encoding: gzip (the transport then
+// leaves the body alone) and checks that Caddy answered gzip-compressed JSON
+// smaller than its decoded form.
+func assertCompressed(t *testing.T, url string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read: %v", url, err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("GET %s with Accept-Encoding: gzip: status %d, Content-Encoding %q (want gzip)",
+			url, resp.StatusCode, resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("GET %s: not gzip: %v", url, err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("GET %s: gunzip: %v", url, err)
+	}
+	if !json.Valid(plain) || len(raw) >= len(plain) {
+		t.Fatalf("GET %s: %d compressed bytes for %d decoded (valid JSON %v)", url, len(raw), len(plain), json.Valid(plain))
+	}
+	t.Logf("GET %s through Caddy: %d bytes gzip for %d bytes JSON", url, len(raw), len(plain))
 }

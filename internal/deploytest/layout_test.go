@@ -244,6 +244,8 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 	if len(nodes.Nodes) == 0 {
 		t.Fatalf("GET /api/nodes through Caddy: no nodes after %d transmissions", len(first))
 	}
+	// Caddy compresses large API answers (docker/Caddyfile `encode`).
+	assertCompressed(t, s.base()+"/api/packets?limit=200")
 
 	// The live feed through Caddy's WebSocket proxying.
 	wsURL := fmt.Sprintf("ws://127.0.0.1:%d/ws", s.httpPort)

@@ -64,84 +64,52 @@ func findObs(obs []*Observation, id int64) *Observation {
 	return nil
 }
 
-// insertTx adds t to an ascending list, keeping it sorted and free of duplicates.
-// The common case (t newest) appends; otherwise a new array is built so that
-// readers holding the old header never see a shifted element.
-func insertTx(list []*Transmission, t *Transmission) []*Transmission {
-	n := len(list)
-	if n == 0 || list[n-1].ID < t.ID {
-		return append(list, t)
+// byID is what the sorted index lists hold: transmissions and observations,
+// ordered by their database id.
+type byID interface {
+	*Transmission | *Observation
+	rowID() int64
+}
+
+func (t *Transmission) rowID() int64 { return t.ID }
+func (o *Observation) rowID() int64  { return o.ID }
+
+// insertSorted adds v to an ascending list, keeping it sorted and free of
+// duplicates. The common case (v newest) appends; otherwise a new array is
+// built so that readers holding the old header never see a shifted element.
+func insertSorted[T byID](list []T, v T) []T {
+	n, id := len(list), v.rowID()
+	if n == 0 || list[n-1].rowID() < id {
+		return append(list, v)
 	}
-	i := sort.Search(n, func(i int) bool { return list[i].ID >= t.ID })
-	if i < n && list[i].ID == t.ID {
+	i := sort.Search(n, func(i int) bool { return list[i].rowID() >= id })
+	if i < n && list[i].rowID() == id {
 		return list
 	}
-	out := make([]*Transmission, 0, n+1+n/8)
+	out := make([]T, 0, n+1+n/8)
 	out = append(out, list[:i]...)
-	out = append(out, t)
+	out = append(out, v)
 	return append(out, list[i:]...)
 }
 
-// insertObs is insertTx for observations.
-func insertObs(list []*Observation, o *Observation) []*Observation {
-	n := len(list)
-	if n == 0 || list[n-1].ID < o.ID {
-		return append(list, o)
-	}
-	i := sort.Search(n, func(i int) bool { return list[i].ID >= o.ID })
-	if i < n && list[i].ID == o.ID {
-		return list
-	}
-	out := make([]*Observation, 0, n+1+n/8)
-	out = append(out, list[:i]...)
-	out = append(out, o)
-	return append(out, list[i:]...)
-}
-
-// mergeTx merges two ascending lists into a new array (duplicates dropped).
-func mergeTx(a, b []*Transmission) []*Transmission {
+// mergeSorted merges two ascending lists into a new array (duplicates
+// dropped).
+func mergeSorted[T byID](a, b []T) []T {
 	if len(a) == 0 {
-		return append([]*Transmission(nil), b...)
+		return append([]T(nil), b...)
 	}
 	if len(b) == 0 {
-		return append([]*Transmission(nil), a...)
+		return append([]T(nil), a...)
 	}
-	out := make([]*Transmission, 0, len(a)+len(b))
+	out := make([]T, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
+		ai, bj := a[i].rowID(), b[j].rowID()
 		switch {
-		case a[i].ID < b[j].ID:
+		case ai < bj:
 			out = append(out, a[i])
 			i++
-		case a[i].ID > b[j].ID:
-			out = append(out, b[j])
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
-}
-
-// mergeObs merges two ascending observation lists into a new array.
-func mergeObs(a, b []*Observation) []*Observation {
-	if len(a) == 0 {
-		return append([]*Observation(nil), b...)
-	}
-	if len(b) == 0 {
-		return append([]*Observation(nil), a...)
-	}
-	out := make([]*Observation, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i].ID < b[j].ID:
-			out = append(out, a[i])
-			i++
-		case a[i].ID > b[j].ID:
+		case ai > bj:
 			out = append(out, b[j])
 			j++
 		default:

@@ -94,9 +94,13 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 	if !q.Before.IsZero() {
 		before = q.Before.UnixMilli()
 	}
+	geo := s.geo.Load()
 	matched := make([]*Node, 0, len(ns.list))
 	for _, n := range ns.list {
 		if q.Role != "" && n.Role != q.Role {
+			continue
+		}
+		if !s.geoKeep(geo, n) {
 			continue
 		}
 		if search != "" && !strings.Contains(strings.ToLower(n.Name), search) && !strings.HasPrefix(n.PublicKey, search) {
@@ -138,7 +142,7 @@ func (s *Store) Nodes(q NodeQuery) NodePage {
 // and, for repeaters and rooms, the relay fields.
 func (s *Store) enrichedNode(n *Node) NodeJSON {
 	j := n.JSON()
-	relay := s.cfg.RelayActive > 0 && isRelay(n.Role)
+	relay := isRelay(n.Role)
 	nowMs := s.cfg.Now().UnixMilli()
 	s.mu.RLock()
 	list := s.idx.byFrom[n.PublicKey]
@@ -204,8 +208,9 @@ func (s *Store) SearchNodes(q string, limit int) []NodeJSON {
 	if q == "" {
 		return out
 	}
+	geo := s.geo.Load()
 	for _, n := range s.nodes.Load().list {
-		if strings.Contains(strings.ToLower(n.Name), q) || strings.HasPrefix(n.PublicKey, q) {
+		if (strings.Contains(strings.ToLower(n.Name), q) || strings.HasPrefix(n.PublicKey, q)) && s.geoKeep(geo, n) {
 			out = append(out, n.JSON())
 			if len(out) == limit {
 				break

@@ -241,7 +241,7 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 	if q.AreaContains != nil {
 		var merged []*Transmission
 		for _, pk := range nodesInArea(ns, q.AreaContains) {
-			merged = mergeTx(merged, ix.byFrom[pk])
+			merged = mergeSorted(merged, ix.byFrom[pk])
 		}
 		if len(merged) == 0 {
 			m.empty = true
@@ -325,7 +325,7 @@ func mergeIfMany(acc, l []*Transmission, keys int) []*Transmission {
 	if keys == 1 {
 		return l
 	}
-	return mergeTx(acc, l)
+	return mergeSorted(acc, l)
 }
 
 func normRegions(in []string) []string {

@@ -90,19 +90,29 @@ func TestRelayStatRings(t *testing.T) {
 	}
 }
 
-// Without Config.RelayActive the relay fields stay off (the API contract does
-// not carry them yet).
-func TestNodeRelayFieldsOffByDefault(t *testing.T) {
+// Relay fields are always on: a zero Config.RelayActive means the 24 h
+// default window, a configured one replaces it.
+func TestNodeRelayWindow(t *testing.T) {
 	e := newTestEnv(t)
 	e.addPackets(12)
-	s := e.start(Config{})
-	waitReady(t, s)
-	eventually(t, "relays of a1 indexed", func() bool { return len(s.NodeTransmissions(testRepeaters[0])) >= 6 })
-	d, err := s.Node(testRepeaters[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := d.Node; n.RelayActive != nil || n.RelayCount24h != nil || n.LastRelayed != nil {
-		t.Errorf("relay fields set without Config.RelayActive: %+v", n)
+	var clk atomicTime
+	clk.set(e.base.Add(3 * time.Hour))
+	def := e.start(Config{Now: clk.get})
+	short := e.start(Config{Now: clk.get, RelayActive: 2 * time.Hour})
+	waitReady(t, def)
+	waitReady(t, short)
+	for _, c := range []struct {
+		name   string
+		s      *Store
+		active bool
+	}{{"default 24 h", def, true}, {"2 h", short, false}} {
+		eventually(t, c.name+": relays indexed", func() bool {
+			d, err := c.s.Node(testRepeaters[0])
+			return err == nil && d.Node.RelayCount24h != nil && *d.Node.RelayCount24h == 6
+		})
+		d, _ := c.s.Node(testRepeaters[0])
+		if n := d.Node; n.RelayActive == nil || *n.RelayActive != c.active || n.LastRelayed == nil {
+			t.Errorf("%s: relay_active = %v, last_relayed = %v; want %v, set", c.name, n.RelayActive, n.LastRelayed, c.active)
+		}
 	}
 }

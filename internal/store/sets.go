@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strings"
 
@@ -204,31 +205,16 @@ func (s *Store) reloadNodes(ctx context.Context, q db.Querier, since string) err
 	if err != nil {
 		return err
 	}
-	cur := s.nodes.Load()
-	maxSeen := cur.maxSeen
-	if since == "" {
-		maxSeen = ""
-	}
-	changed := since == ""
-	next := make(map[string]*Node, len(cur.byKey)+len(rows))
-	if since != "" {
-		for k, n := range cur.byKey {
-			next[k] = n
-		}
-	}
+	entries := make([]rowEntry[string, Node], 0, len(rows))
 	for _, r := range rows {
 		n := nodeFromRow(r)
 		if s.cfg.nodeBL[n.PublicKey] {
 			continue
 		}
-		if old, ok := next[n.PublicKey]; !ok || *old != *n {
-			changed = true
-		}
-		next[n.PublicKey] = n
-		if r.LastSeen.String > maxSeen {
-			maxSeen = r.LastSeen.String
-		}
+		entries = append(entries, rowEntry[string, Node]{n.PublicKey, n, r.LastSeen.String})
 	}
+	cur := s.nodes.Load()
+	next, maxSeen, changed := applyRows(cur.byKey, cur.maxSeen, since, entries)
 	if !changed {
 		return nil
 	}
@@ -244,28 +230,13 @@ func (s *Store) reloadObservers(ctx context.Context, q db.Querier, since string)
 	if err != nil {
 		return err
 	}
-	cur := s.observers.Load()
-	maxSeen := cur.maxSeen
-	if since == "" {
-		maxSeen = ""
-	}
-	changed := since == ""
-	next := make(map[int64]*Observer, len(cur.byIdx)+len(rows))
-	if since != "" {
-		for k, o := range cur.byIdx {
-			next[k] = o
-		}
-	}
+	entries := make([]rowEntry[int64, Observer], 0, len(rows))
 	for _, r := range rows {
 		o := observerFromRow(r)
-		if old, ok := next[o.Idx]; !ok || *old != *o {
-			changed = true
-		}
-		next[o.Idx] = o
-		if r.LastSeen.String > maxSeen {
-			maxSeen = r.LastSeen.String
-		}
+		entries = append(entries, rowEntry[int64, Observer]{o.Idx, o, r.LastSeen.String})
 	}
+	cur := s.observers.Load()
+	next, maxSeen, changed := applyRows(cur.byIdx, cur.maxSeen, since, entries)
 	if !changed {
 		return nil
 	}
@@ -273,4 +244,35 @@ func (s *Store) reloadObservers(ctx context.Context, q db.Querier, since string)
 	os.maxSeen = maxSeen
 	s.observers.Store(os)
 	return nil
+}
+
+// rowEntry is one re-read node or observer row: its key, value and
+// last_seen text (the watermark of the incremental reload).
+type rowEntry[K comparable, V comparable] struct {
+	key  K
+	val  *V
+	seen string
+}
+
+// applyRows returns a new map: cur's entries (none on a full reload, since
+// == "") with rows applied, the new last_seen watermark, and whether anything
+// differs from cur (a full reload always counts as a change, so deleted rows
+// disappear). cur itself is never modified: readers may hold it.
+func applyRows[K, V comparable](cur map[K]*V, curMax, since string, rows []rowEntry[K, V]) (map[K]*V, string, bool) {
+	full := since == ""
+	maxSeen, changed := curMax, full
+	next := make(map[K]*V, len(cur)+len(rows))
+	if full {
+		maxSeen = ""
+	} else {
+		maps.Copy(next, cur)
+	}
+	for _, r := range rows {
+		if old, ok := next[r.key]; !ok || *old != *r.val {
+			changed = true
+		}
+		next[r.key] = r.val
+		maxSeen = max(maxSeen, r.seen)
+	}
+	return next, maxSeen, changed
 }

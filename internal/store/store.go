@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/db"
 )
 
@@ -54,10 +55,11 @@ type Config struct {
 	// Observers/Observer; their observations stay in packet data.
 	ObserverBlacklist []string
 	// RelayActive is the window in which a repeater's last relay makes it
-	// relay_active (healthThresholds.relayActiveHours). 0 leaves the relay
-	// fields of NodeJSON unset (omitted): the server turns them on once
-	// proto/api.proto, whose contract test rejects unknown keys, has them.
+	// relay_active (healthThresholds.relayActiveHours; default 24 h).
 	RelayActive time.Duration
+	// GeoFilter hides nodes outside it from the node lists (geo.go); nil =
+	// off. SetGeoFilter replaces it at run time.
+	GeoFilter *config.GeoFilter
 	// Now is the clock (tests inject one). Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -75,6 +77,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LoadChunk <= 0 {
 		c.LoadChunk = 5000
+	}
+	if c.RelayActive <= 0 {
+		c.RelayActive = 24 * time.Hour
 	}
 	if c.NodeReloadInterval <= 0 {
 		c.NodeReloadInterval = time.Minute
@@ -115,6 +120,7 @@ type Store struct {
 
 	nodes     atomic.Pointer[nodeSet]
 	observers atomic.Pointer[observerSet]
+	geo       atomic.Pointer[geoTest]
 
 	prog    progress
 	mem     memCounters
@@ -133,6 +139,7 @@ func New(d *sql.DB, cfg Config) *Store {
 	s.idx = newIndex()
 	s.nodes.Store(buildNodeSet(nil))
 	s.observers.Store(buildObserverSet(nil))
+	s.SetGeoFilter(cfg.GeoFilter)
 	s.prog.phase.Store(PhaseWaiting)
 	return s
 }

@@ -252,20 +252,20 @@ func (s *Store) applyChangesLocked(ch changes, os *observerSet) {
 	if n := len(ix.obs); n == 0 || len(ch.added) == 0 || ix.obs[n-1].ID < ch.added[0].ID {
 		ix.obs = append(ix.obs, ch.added...)
 	} else {
-		ix.obs = mergeObs(ix.obs, ch.added)
+		ix.obs = mergeSorted(ix.obs, ch.added)
 	}
 	for _, o := range ch.added {
-		ix.byObserverObs[o.ObserverIdx] = insertObs(ix.byObserverObs[o.ObserverIdx], o)
+		ix.byObserverObs[o.ObserverIdx] = insertSorted(ix.byObserverObs[o.ObserverIdx], o)
 		ix.countMinute(o)
 	}
 	for _, p := range ch.observerTx {
-		ix.byObserverTx[p.idx] = insertTx(ix.byObserverTx[p.idx], p.tx)
+		ix.byObserverTx[p.idx] = insertSorted(ix.byObserverTx[p.idx], p.tx)
 		if o := os.byIdx[p.idx]; o != nil && o.IATA != "" {
-			ix.byRegion[o.IATA] = insertTx(ix.byRegion[o.IATA], p.tx)
+			ix.byRegion[o.IATA] = insertSorted(ix.byRegion[o.IATA], p.tx)
 		}
 	}
 	for _, p := range ch.nodeTx {
-		ix.byNode[p.pk] = insertTx(ix.byNode[p.pk], p.tx)
+		ix.byNode[p.pk] = insertSorted(ix.byNode[p.pk], p.tx)
 	}
 	ix.addRelays(ch.nodeTx)
 	s.mem.tracked.Add(ch.bytes)
@@ -363,7 +363,7 @@ func (s *Store) loadChunk(ctx context.Context) error {
 // then swapped in.
 func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	ix := &s.idx // read without the lock: only this goroutine writes
-	txs := mergeTx(chunk, ix.txs)
+	txs := mergeSorted(chunk, ix.txs)
 	txMaxFS := prefixMaxFS(txs)
 	byType := map[int8][]*Transmission{}
 	byChannel := map[string][]*Transmission{}
@@ -380,21 +380,21 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 		}
 	}
 	for k, l := range byType {
-		byType[k] = mergeTx(l, ix.byType[k])
+		byType[k] = mergeSorted(l, ix.byType[k])
 	}
 	for k, l := range byChannel {
-		byChannel[k] = mergeTx(l, ix.byChannel[k])
+		byChannel[k] = mergeSorted(l, ix.byChannel[k])
 	}
 	for k, l := range byFrom {
-		byFrom[k] = mergeTx(l, ix.byFrom[k])
+		byFrom[k] = mergeSorted(l, ix.byFrom[k])
 	}
-	obs := mergeObs(ch.added, ix.obs)
+	obs := mergeSorted(ch.added, ix.obs)
 	obsByObserver := map[int64][]*Observation{}
 	for _, o := range ch.added {
 		obsByObserver[o.ObserverIdx] = append(obsByObserver[o.ObserverIdx], o)
 	}
 	for k, l := range obsByObserver {
-		obsByObserver[k] = mergeObs(l, ix.byObserverObs[k])
+		obsByObserver[k] = mergeSorted(l, ix.byObserverObs[k])
 	}
 	os := s.observers.Load()
 	txByObserver := map[int64][]*Transmission{}
@@ -408,11 +408,11 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	for k, l := range txByRegion {
 		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
 		l = slices.CompactFunc(l, func(a, b *Transmission) bool { return a == b })
-		txByRegion[k] = mergeTx(l, ix.byRegion[k])
+		txByRegion[k] = mergeSorted(l, ix.byRegion[k])
 	}
 	for k, l := range txByObserver {
 		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
-		txByObserver[k] = mergeTx(l, ix.byObserverTx[k])
+		txByObserver[k] = mergeSorted(l, ix.byObserverTx[k])
 	}
 	txByNode := map[string][]*Transmission{}
 	for _, p := range ch.nodeTx {
@@ -420,7 +420,7 @@ func (s *Store) mergeOlder(chunk []*Transmission, ch changes) {
 	}
 	for k, l := range txByNode {
 		slices.SortFunc(l, func(a, b *Transmission) int { return cmpInt64(a.ID, b.ID) })
-		txByNode[k] = mergeTx(l, ix.byNode[k])
+		txByNode[k] = mergeSorted(l, ix.byNode[k])
 	}
 
 	s.mu.Lock()
@@ -462,7 +462,7 @@ func (s *Store) rebuildRegions(os *observerSet) {
 	byRegion := map[string][]*Transmission{}
 	for idx, l := range ix.byObserverTx {
 		if o := os.byIdx[idx]; o != nil && o.IATA != "" {
-			byRegion[o.IATA] = mergeTx(byRegion[o.IATA], l)
+			byRegion[o.IATA] = mergeSorted(byRegion[o.IATA], l)
 		}
 	}
 	s.mu.Lock()
