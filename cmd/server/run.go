@@ -34,6 +34,8 @@ type options struct {
 	dbPath    string
 	publicDir string
 	pollMs    int
+	// cacheMs bounds the age of a micro-cached GET /api response (0 = off).
+	cacheMs int
 	// schemaWait bounds how long the server waits for the ingestor to create
 	// or migrate the database before giving up (supervisord restarts it).
 	schemaWait time.Duration
@@ -49,6 +51,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dbPath, "db", "", "SQLite database written by the ingestor (default: config dbPath / env DB_PATH)")
 	fs.StringVar(&o.publicDir, "public", "", "serve the web app from this directory instead of the embedded copy (development)")
 	fs.IntVar(&o.pollMs, "poll-ms", 200, "how often to pick up rows the ingestor committed, in milliseconds")
+	fs.IntVar(&o.cacheMs, "response-cache-ms", 1000, "serve identical GET /api requests from encoded bytes at most this old while the data is unchanged (0 = off)")
 	fs.DurationVar(&o.schemaWait, "schema-wait", 10*time.Minute, "how long to wait for the ingestor to create/migrate the database")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: server [flags]
@@ -70,6 +73,9 @@ Flags:
 	}
 	if o.pollMs <= 0 {
 		return o, fmt.Errorf("-poll-ms must be > 0, got %d", o.pollMs)
+	}
+	if o.cacheMs < 0 {
+		return o, fmt.Errorf("-response-cache-ms must be >= 0, got %d", o.cacheMs)
 	}
 	return o, nil
 }
@@ -196,6 +202,7 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 		Config: cfg, Logger: log, Hub: a.hub, Public: pubFS, PublicFromDisk: fromDisk,
 		Publisher: a.pub, Version: bi.version, Commit: bi.commit, BuildTime: bi.buildTime,
 		ConfigDir: opts.configDir, ConfigPath: cfgPath, IngestorStatsPath: statsPath,
+		ResponseCacheTTL: time.Duration(opts.cacheMs) * time.Millisecond,
 	})
 	if err != nil {
 		cancel()

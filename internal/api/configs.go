@@ -207,6 +207,9 @@ func (s *Server) putGeoFilter(w http.ResponseWriter, r *http.Request) {
 		if b := s.store.Load(); b != nil {
 			b.s.SetGeoFilter(gf)
 		}
+		if s.cache != nil {
+			s.cache.clear() // node lists depend on the filter, not the generation
+		}
 	}
 	s.geoMu.Unlock()
 	if err != nil {

@@ -200,12 +200,14 @@ func (s *Server) measure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sr := &statusRecorder{ResponseWriter: w}
+		key := routeKey(r)
+		setRoute(w, key)
 		if s.storeReady() {
 			w.Header().Set("X-CoreScope-Status", "ready")
 		} else {
 			w.Header().Set("X-CoreScope-Status", "loading")
 		}
 		next.ServeHTTP(sr, r)
-		s.perf.record(routeKey(r), time.Since(start), sr.status, s.now())
+		s.perf.record(key, time.Since(start), sr.status, s.now())
 	})
 }

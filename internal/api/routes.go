@@ -114,6 +114,9 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.Compression.Gzip {
 		root = newGzipper(s.cfg.Compression.Level, s.cfg.Compression.ContentTypes).wrap(root)
 	}
+	if s.cache != nil {
+		root = s.cache.wrap(s, root) // outside gzip: keeps the compressed bytes
+	}
 	return root
 }
 

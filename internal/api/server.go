@@ -44,6 +44,10 @@ type Options struct {
 	IngestorStatsPath string
 	// Now is the clock (tests inject one); default time.Now.
 	Now func() time.Time
+	// ResponseCacheTTL > 0 serves identical GET /api requests from a
+	// micro-cache of encoded responses for at most this long, and only while
+	// the store's data is unchanged (respcache.go). 0 = off.
+	ResponseCacheTTL time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -74,6 +78,7 @@ type Server struct {
 	geoMu                 sync.Mutex // serializes config.json rewrites
 	geoFilter             atomic.Pointer[config.GeoFilter]
 
+	cache   *respCache // nil = off
 	handler http.Handler
 	specDoc []byte // /api/spec, built once from the route table
 }
@@ -124,6 +129,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.static = st
+	if opts.ResponseCacheTTL > 0 {
+		s.cache = newRespCache(opts.ResponseCacheTTL, opts.Config.Compression.Gzip, opts.Now, s.storeGeneration)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -158,6 +166,20 @@ func (s *Server) getStore() (Store, error) {
 		return b.s, nil
 	}
 	return nil, errNotReady
+}
+
+// storeGeneration is the store's data generation for the response cache;
+// false while there is no ready store or it cannot report one.
+func (s *Server) storeGeneration() (uint64, bool) {
+	b := s.store.Load()
+	if b == nil || !b.s.Ready() {
+		return 0, false
+	}
+	g, ok := b.s.(interface{ Generation() uint64 })
+	if !ok {
+		return 0, false
+	}
+	return g.Generation(), true
 }
 
 func (s *Server) storeReady() bool {

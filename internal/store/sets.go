@@ -221,6 +221,7 @@ func (s *Store) reloadNodes(ctx context.Context, q db.Querier, since string) err
 	ns := buildNodeSet(next)
 	ns.maxSeen = maxSeen
 	s.nodes.Store(ns)
+	s.setsGen.Add(1)
 	return nil
 }
 
@@ -243,6 +244,7 @@ func (s *Store) reloadObservers(ctx context.Context, q db.Querier, since string)
 	os := buildObserverSet(next)
 	os.maxSeen = maxSeen
 	s.observers.Store(os)
+	s.setsGen.Add(1)
 	return nil
 }
 

@@ -127,9 +127,15 @@ type Store struct {
 	subs    subscribers
 	grouped groupedCache
 	gen     atomic.Uint64 // bumped whenever the indexed data changes
+	setsGen atomic.Uint64 // bumped whenever the node or observer set is replaced
 	syncSt  syncState     // owned by the Run goroutine
 	started atomic.Bool
 }
+
+// Generation changes whenever anything a query can return changes
+// (packets, observations, nodes, observers); equal values mean identical
+// answers apart from the clock. The api's response cache keys on it.
+func (s *Store) Generation() uint64 { return s.gen.Load() + s.setsGen.Load() }
 
 // New returns a store reading from database handle d (opened read-only by
 // db.OpenReader). Nothing is read until Run.

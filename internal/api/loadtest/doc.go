@@ -11,5 +11,8 @@
 // the number of transmissions (default meshsim.ReferenceTransmissions).
 // CORESCOPE_LOAD_GZIP=0 runs the server without compression (the default
 // config); by default the run enables compression.gzip as a deployment
-// facing the internet should. CORESCOPE_LOAD_REPORT=<file> saves the tables.
+// facing the internet should. CORESCOPE_LOAD_CACHE=0 turns the server's
+// response micro-cache off (-response-cache-ms 0), so every request pays the
+// full selection + encoding + gzip cost (the run repeats identical URLs, which
+// the cache otherwise answers). CORESCOPE_LOAD_REPORT=<file> saves the tables.
 package loadtest

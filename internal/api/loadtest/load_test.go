@@ -39,7 +39,11 @@ func TestLoad(t *testing.T) {
 	}
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "-config-dir", dir, "-db", dbPath, "-addr", fmt.Sprintf("127.0.0.1:%d", port))
+	args := []string{"-config-dir", dir, "-db", dbPath, "-addr", fmt.Sprintf("127.0.0.1:%d", port)}
+	if os.Getenv("CORESCOPE_LOAD_CACHE") == "0" {
+		args = append(args, "-response-cache-ms", "0") // measure the full per-request cost
+	}
+	cmd := exec.Command(bin, args...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	started := time.Now()
@@ -71,7 +75,7 @@ func TestLoad(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // let the post-load GC settle
 	rssLoaded, _ := procStatus(cmd.Process.Pid)
-	t.Logf("gzip %t", gz)
+	t.Logf("gzip %t, response cache %t", gz, os.Getenv("CORESCOPE_LOAD_CACHE") != "0")
 	t.Logf("time to first answer %v, to full load %v, RSS after load %.0f MB", firstAnswer.Round(time.Millisecond), fullLoad.Round(time.Millisecond), rssLoaded)
 
 	keys := pickKeys(t, client, base)
@@ -97,11 +101,17 @@ func TestLoad(t *testing.T) {
 		{"/api/nodes?limit=2000", decodeAs[store.NodePage]},
 	}
 	var report strings.Builder
-	fmt.Fprintf(&report, "| endpoint | bytes | p50 ms (c=50) | p95 ms (c=50) | p50 ms (c=1) |\n| --- | ---: | ---: | ---: | ---: |\n")
+	// CPU per request at c=50, split between the server process and this
+	// process (the load generator: HTTP client, gzip decoding), which share
+	// the machine's cores.
+	fmt.Fprintf(&report, "| endpoint | bytes | p50 ms (c=50) | p95 ms (c=50) | p50 ms (c=1) | server CPU µs/req | client CPU µs/req |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, p := range small {
+		srv0, cli0 := procCPU(cmd.Process.Pid), selfCPU()
 		r := hammer(t, client, base+p, 50, 500)
+		srv, cli := procCPU(cmd.Process.Pid)-srv0, selfCPU()-cli0
 		one := hammer(t, client, base+p, 1, 20)
-		fmt.Fprintf(&report, "| `%s` | %d | %.1f | %.1f | %.2f |\n", shorten(p, keys), r.bytes, r.p50, r.p95, one.p50)
+		fmt.Fprintf(&report, "| `%s` | %d | %.1f | %.1f | %.2f | %d | %d |\n", shorten(p, keys), r.bytes, r.p50, r.p95, one.p50,
+			srv.Microseconds()/500, cli.Microseconds()/500)
 	}
 	fmt.Fprintf(&report, "\nLarge responses (bound = json.Marshal of the same typed data + gzip at level 6 / level 1, one core):\n\n")
 	fmt.Fprintf(&report, "| endpoint | bytes | p50 ms (c=50) | p95 ms (c=50) | p50 ms (c=1) | encode+gzip6 ms | encode+gzip1 ms |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
