@@ -158,6 +158,7 @@ func (s *Store) Run(ctx context.Context) error {
 		return errors.New("store: Run called twice")
 	}
 	defer s.subs.closeAll()
+	defer s.syncSt.closeConn()
 	if err := s.start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil

@@ -27,13 +27,35 @@ type syncState struct {
 	lastFullReload  time.Time
 	intern          interner
 	scratch         scratch
+
+	// conn is the sync's own connection: PRAGMA data_version is per
+	// connection, so only a value read on the same one tells whether anyone
+	// committed since the last tick.
+	conn        *sql.Conn
+	dataVersion int64
 }
 
 // tick picks up everything committed since the last tick, then evicts.
-func (s *Store) tick(ctx context.Context) error {
+func (s *Store) tick(ctx context.Context) (err error) {
 	st := &s.syncSt
+	defer func() {
+		if err != nil {
+			st.dataVersion = -1 // a failed tick must re-read next time
+		}
+	}()
 	now := s.cfg.Now()
 	full := now.Sub(st.lastFullReload) >= s.cfg.NodeReloadInterval
+	changed, err := s.dataChanged(ctx)
+	if err != nil {
+		return err
+	}
+	if !changed && !full {
+		// Nothing committed: skip the reads (the node/observer watermark query
+		// re-reads every row of the newest second, which on an idle mesh is
+		// pure garbage five times a second).
+		s.evict(now)
+		return nil
+	}
 	obsSince, nodeSince := s.observers.Load().maxSeen, s.nodes.Load().maxSeen
 	if full {
 		obsSince, nodeSince = "", ""
@@ -43,7 +65,7 @@ func (s *Store) tick(ctx context.Context) error {
 	// has its transmission, its observer row and the nodes its path resolves to
 	// committed too (the observer/node sets are refreshed from the same snapshot
 	// before the packets, so live messages carry the observer's name).
-	rtx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rtx, err := st.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return wrapf(err, "begin sync read")
 	}
@@ -77,6 +99,36 @@ func (s *Store) tick(ctx context.Context) error {
 	}
 	s.evict(now)
 	return nil
+}
+
+// dataChanged reports whether any connection committed since the previous
+// call (always true on the first call and after a connection error, when the
+// sync connection is replaced).
+func (s *Store) dataChanged(ctx context.Context) (bool, error) {
+	st := &s.syncSt
+	if st.conn == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return false, wrapf(err, "open sync connection")
+		}
+		st.conn, st.dataVersion = c, -1
+	}
+	var v int64
+	if err := st.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		st.closeConn()
+		return false, wrapf(err, "read data_version")
+	}
+	changed := v != st.dataVersion
+	st.dataVersion = v
+	return changed, nil
+}
+
+// closeConn returns the sync connection to the pool.
+func (st *syncState) closeConn() {
+	if st.conn != nil {
+		_ = st.conn.Close()
+		st.conn = nil
+	}
 }
 
 // applySync adds new transmissions (ids above every loaded one) and new
