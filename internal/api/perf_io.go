@@ -1,62 +1,24 @@
 package api
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
-	"strconv"
-	"sync"
 	"time"
+
+	"github.com/corescope/corescope/internal/procio"
 )
 
-// ioRates are /proc/self/io deltas per second (zeros off Linux).
-type ioRates struct {
-	ReadBytesPerSec           float64 `json:"readBytesPerSec"`
-	WriteBytesPerSec          float64 `json:"writeBytesPerSec"`
-	CancelledWriteBytesPerSec float64 `json:"cancelledWriteBytesPerSec"`
-	SyscallsRead              float64 `json:"syscallsRead"`
-	SyscallsWrite             float64 `json:"syscallsWrite"`
-}
+// ioRates are the /proc/self/io rates of a process, rounded for display.
+type ioRates = procio.Rates
 
-// ioSampler turns the server's /proc/self/io counters into rates since the
-// previous call (by any client), as the original did.
-type ioSampler struct {
-	mu   sync.Mutex
-	last [5]float64
-	at   time.Time
-}
-
-var procIOKeys = [5]string{"read_bytes", "write_bytes", "cancelled_write_bytes", "syscr", "syscw"}
-
-func (p *ioSampler) sample(now time.Time) ioRates {
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return ioRates{}
+func roundRates(r ioRates) ioRates {
+	return ioRates{
+		ReadBytesPerSec:           round1(r.ReadBytesPerSec),
+		WriteBytesPerSec:          round1(r.WriteBytesPerSec),
+		CancelledWriteBytesPerSec: round1(r.CancelledWriteBytesPerSec),
+		SyscallsRead:              round1(r.SyscallsRead),
+		SyscallsWrite:             round1(r.SyscallsWrite),
 	}
-	var cur [5]float64
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := bytes.Cut(sc.Bytes(), []byte(": "))
-		if !ok {
-			continue
-		}
-		for i, key := range procIOKeys {
-			if string(k) == key {
-				cur[i], _ = strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
-			}
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out ioRates
-	if dt := now.Sub(p.at).Seconds(); !p.at.IsZero() && dt > 0 {
-		rate := func(i int) float64 { return round1(max(0, (cur[i]-p.last[i])/dt)) }
-		out = ioRates{rate(0), rate(1), rate(2), rate(3), rate(4)}
-	}
-	p.last, p.at = cur, now
-	return out
 }
 
 // ingestorFile is the part of the ingestor's stats file the perf page shows
@@ -97,9 +59,9 @@ func (s *Server) perfIO(w http.ResponseWriter, _ *http.Request) {
 	out := struct {
 		ioRates
 		Ingestor *ingestorIO `json:"ingestor,omitempty"`
-	}{ioRates: s.io.sample(now)}
+	}{ioRates: roundRates(s.io.Sample(now))}
 	if f, ok := s.readIngestorFile(now); ok && f.ProcIO != nil {
-		out.Ingestor = &ingestorIO{ioRates: *f.ProcIO, SampledAt: f.SampledAt}
+		out.Ingestor = &ingestorIO{ioRates: roundRates(*f.ProcIO), SampledAt: f.SampledAt}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/live"
 	"github.com/corescope/corescope/internal/meshcore"
+	"github.com/corescope/corescope/internal/procio"
 )
 
 // Options are the server's dependencies. Config and Logger are required;
@@ -68,7 +69,7 @@ type Server struct {
 
 	observers observersCache
 	areas     map[string]areaFunc // config areas as point tests
-	io        ioSampler
+	io        procio.Sampler
 	keys      meshcore.KeyStore // channel keys for POST /api/decode (nil = none)
 	// heavy bounds how many large packet lists are built at once (one per
 	// core): beyond that, requests wait instead of each holding megabytes.

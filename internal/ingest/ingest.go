@@ -33,6 +33,7 @@ import (
 	"github.com/corescope/corescope/internal/channel"
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/db"
+	"github.com/corescope/corescope/internal/procio"
 )
 
 // Options are the process-level knobs that are not in config.json.
@@ -94,7 +95,7 @@ type Ingestor struct {
 
 	mu      sync.Mutex // guards sources (set once in Run) for Stats
 	sources []*source
-	procIO  procIOSampler
+	procIO  procio.Sampler
 }
 
 // New validates cfg, opens (and migrates) the database and builds the channel

@@ -201,7 +201,7 @@ func (ing *Ingestor) writeStats() {
 		return
 	}
 	st := ing.Stats()
-	st.ProcIO = ing.procIO.sample(time.Now())
+	st.ProcIO = ing.procIO.Sample(time.Now())
 	b, err := encodeStats(&st)
 	if err == nil {
 		err = writeFileAtomic(ing.statsPath, b)

@@ -1,16 +1,15 @@
 package ingest
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/corescope/corescope/internal/procio"
 )
 
 // dropReasons lists every Drop* reason in the order they appear in the stats
@@ -70,14 +69,8 @@ type SourceStats struct {
 	LastError      string   `json:"lastError"`
 }
 
-// ProcIO are /proc/self/io deltas per second (zeros off Linux).
-type ProcIO struct {
-	ReadBytesPerSec           float64 `json:"readBytesPerSec"`
-	WriteBytesPerSec          float64 `json:"writeBytesPerSec"`
-	CancelledWriteBytesPerSec float64 `json:"cancelledWriteBytesPerSec"`
-	SyscallsRead              float64 `json:"syscallsRead"`
-	SyscallsWrite             float64 `json:"syscallsWrite"`
-}
+// ProcIO are the ingestor's /proc/self/io deltas per second.
+type ProcIO = procio.Rates
 
 // Stats is the snapshot written to the stats file every second. The first
 // block keeps the original CoreScope names (OPERATIONS.md §6) so the server's
@@ -115,45 +108,6 @@ func (s *Stats) Dropped() uint64 {
 		n += v
 	}
 	return n
-}
-
-// procIOSampler turns /proc/self/io counters into per-second rates.
-type procIOSampler struct {
-	last   [5]float64
-	lastAt time.Time
-}
-
-var procIOKeys = [5]string{"read_bytes", "write_bytes", "cancelled_write_bytes", "syscr", "syscw"}
-
-func (p *procIOSampler) sample(now time.Time) ProcIO {
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return ProcIO{}
-	}
-	var cur [5]float64
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := bytes.Cut(sc.Bytes(), []byte(": "))
-		if !ok {
-			continue
-		}
-		for i, key := range procIOKeys {
-			if string(k) == key {
-				f, _ := strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
-				cur[i] = f
-			}
-		}
-	}
-	var out ProcIO
-	if !p.lastAt.IsZero() {
-		dt := now.Sub(p.lastAt).Seconds()
-		if dt > 0 {
-			rate := func(i int) float64 { return max(0, (cur[i]-p.last[i])/dt) }
-			out = ProcIO{rate(0), rate(1), rate(2), rate(3), rate(4)}
-		}
-	}
-	p.last, p.lastAt = cur, now
-	return out
 }
 
 // writeFileAtomic writes b to path via a temp file in the same directory and
