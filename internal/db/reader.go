@@ -265,37 +265,29 @@ func scanObsRows(rows *sql.Rows) ([]ObsRow, error) {
 // ReadNodes returns the nodes rows with last_seen >= since (all rows when since is "").
 // Uses idx_nodes_last_seen for the incremental form.
 func ReadNodes(ctx context.Context, q Querier, since string) ([]NodeRow, error) {
-	query := `SELECT ` + rdNodeColumns + ` FROM nodes`
-	var args []any
-	if since != "" {
-		query += ` WHERE last_seen >= ?`
-		args = append(args, since)
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query nodes: %w", err)
-	}
-	defer rows.Close()
-	var out []NodeRow
-	for rows.Next() {
-		var r NodeRow
-		if err := rows.Scan(&r.PublicKey, &r.Name, &r.Role, &r.Lat, &r.Lon, &r.LastSeen, &r.FirstSeen,
+	return readSince(ctx, q, "nodes", rdNodeColumns, since, func(rows *sql.Rows, r *NodeRow) error {
+		return rows.Scan(&r.PublicKey, &r.Name, &r.Role, &r.Lat, &r.Lon, &r.LastSeen, &r.FirstSeen,
 			&r.AdvertCount, &r.BatteryMV, &r.TemperatureC, &r.ForeignAdvert, &r.DefaultScope,
-			&r.MultibyteSup, &r.MultibyteEvidence); err != nil {
-			return nil, fmt.Errorf("scan node: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("iterate nodes: %w", err)
-	}
-	return out, nil
+			&r.MultibyteSup, &r.MultibyteEvidence)
+	})
 }
 
 // ReadObservers returns the observers rows with last_seen >= since (all rows when since
 // is ""). Uses idx_observers_last_seen for the incremental form.
 func ReadObservers(ctx context.Context, q Querier, since string) ([]ObserverRow, error) {
-	query := `SELECT ` + rdObserverColumns + ` FROM observers`
+	return readSince(ctx, q, "observers", rdObserverColumns, since, func(rows *sql.Rows, r *ObserverRow) error {
+		return rows.Scan(&r.Idx, &r.ID, &r.Name, &r.IATA, &r.LastSeen, &r.FirstSeen, &r.PacketCount,
+			&r.Model, &r.Firmware, &r.ClientVersion, &r.Radio, &r.BatteryMV, &r.UptimeSecs,
+			&r.NoiseFloor, &r.Inactive, &r.LastPacketAt, &r.ClockSkewSeconds, &r.ClockSkewCount24h,
+			&r.ClockLastNaiveAt)
+	})
+}
+
+// readSince reads columns of table (a constant, never user input) for the rows
+// with last_seen >= since, or every row when since is "".
+func readSince[T any](ctx context.Context, q Querier, table, columns, since string,
+	scan func(*sql.Rows, *T) error) ([]T, error) {
+	query := `SELECT ` + columns + ` FROM ` + table
 	var args []any
 	if since != "" {
 		query += ` WHERE last_seen >= ?`
@@ -303,22 +295,19 @@ func ReadObservers(ctx context.Context, q Querier, since string) ([]ObserverRow,
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query observers: %w", err)
+		return nil, fmt.Errorf("query %s: %w", table, err)
 	}
 	defer rows.Close()
-	var out []ObserverRow
+	var out []T
 	for rows.Next() {
-		var r ObserverRow
-		if err := rows.Scan(&r.Idx, &r.ID, &r.Name, &r.IATA, &r.LastSeen, &r.FirstSeen, &r.PacketCount,
-			&r.Model, &r.Firmware, &r.ClientVersion, &r.Radio, &r.BatteryMV, &r.UptimeSecs,
-			&r.NoiseFloor, &r.Inactive, &r.LastPacketAt, &r.ClockSkewSeconds, &r.ClockSkewCount24h,
-			&r.ClockLastNaiveAt); err != nil {
-			return nil, fmt.Errorf("scan observer: %w", err)
+		var r T
+		if err := scan(rows, &r); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("iterate observers: %w", err)
+		return nil, fmt.Errorf("iterate %s: %w", table, err)
 	}
 	return out, nil
 }

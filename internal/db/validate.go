@@ -22,123 +22,118 @@ type validIndexes struct {
 // validate checks every row before the transaction starts, so one bad row
 // never costs the rest of the batch. Rejections go to res.Rejected.
 func validate(b *Batch, res *Result) validIndexes {
-	var v validIndexes
-	check := func(kind RowKind, i int, problem string) bool {
-		if problem == "" {
-			return true
-		}
-		res.Rejected = append(res.Rejected, RowError{Kind: kind, Index: i, Err: fmt.Errorf("%w: %s", ErrInvalidRow, problem)})
-		return false
+	return validIndexes{
+		observers:     valid(b.Observers, KindObserver, observerProblem, res),
+		transmissions: valid(b.Transmissions, KindTransmission, transmissionProblem, res),
+		observations:  valid(b.Observations, KindObservation, observationProblem, res),
+		nodes:         valid(b.Nodes, KindNode, nodeProblem, res),
+		metrics:       valid(b.Metrics, KindMetrics, metricsProblem, res),
+		dropped:       valid(b.Dropped, KindDropped, droppedProblem, res),
 	}
-	for i := range b.Observers {
-		o := &b.Observers[i]
-		p := ""
-		switch {
-		case o.ID == "":
-			p = "empty observer id"
-		case len(o.ID) > maxIDLen:
-			p = "observer id too long"
-		case len(o.Name) > maxIDLen || len(o.IATA) > maxIDLen:
-			p = "observer name or iata too long"
-		case badFloat(o.NoiseFloor):
-			p = "noise floor is not a finite number"
+}
+
+// valid returns the indexes of the rows without a problem and records the
+// others in res.Rejected.
+func valid[T any](rows []T, kind RowKind, problem func(*T) string, res *Result) []int {
+	var ok []int
+	for i := range rows {
+		if p := problem(&rows[i]); p != "" {
+			res.Rejected = append(res.Rejected, RowError{Kind: kind, Index: i, Err: fmt.Errorf("%w: %s", ErrInvalidRow, p)})
+			continue
 		}
-		if check(KindObserver, i, p) {
-			v.observers = append(v.observers, i)
-		}
+		ok = append(ok, i)
 	}
-	for i := range b.Transmissions {
-		t := &b.Transmissions[i]
-		p := ""
-		switch {
-		case t.Hash == "":
-			p = "empty hash"
-		case len(t.Hash) > maxHashLen:
-			p = "hash too long"
-		case len(t.RawHex) > maxRawHexLen:
-			p = "raw hex too long"
-		case t.FirstSeen.IsZero():
-			p = "first_seen not set"
-		case len(t.DecodedJSON) > maxTextLen:
-			p = "decoded JSON too long"
-		}
-		if check(KindTransmission, i, p) {
-			v.transmissions = append(v.transmissions, i)
-		}
+	return ok
+}
+
+func observerProblem(o *ObserverUpsert) string {
+	switch {
+	case o.ID == "":
+		return "empty observer id"
+	case len(o.ID) > maxIDLen:
+		return "observer id too long"
+	case len(o.Name) > maxIDLen || len(o.IATA) > maxIDLen:
+		return "observer name or iata too long"
+	case badFloat(o.NoiseFloor):
+		return "noise floor is not a finite number"
 	}
-	for i := range b.Observations {
-		o := &b.Observations[i]
-		p := ""
-		switch {
-		case o.TxHash == "":
-			p = "empty transmission hash"
-		case o.Timestamp <= 0:
-			p = "timestamp not set"
-		case len(o.ObserverID) > maxIDLen:
-			p = "observer id too long"
-		case len(o.RawHex) > maxRawHexLen:
-			p = "raw hex too long"
-		case len(o.PathJSON) > maxTextLen || len(o.ResolvedPath) > maxTextLen:
-			p = "path too long"
-		case badFloat(o.SNR) || badFloat(o.RSSI):
-			p = "snr or rssi is not a finite number"
-		}
-		if check(KindObservation, i, p) {
-			v.observations = append(v.observations, i)
-		}
+	return ""
+}
+
+func transmissionProblem(t *Transmission) string {
+	switch {
+	case t.Hash == "":
+		return "empty hash"
+	case len(t.Hash) > maxHashLen:
+		return "hash too long"
+	case len(t.RawHex) > maxRawHexLen:
+		return "raw hex too long"
+	case t.FirstSeen.IsZero():
+		return "first_seen not set"
+	case len(t.DecodedJSON) > maxTextLen:
+		return "decoded JSON too long"
 	}
-	for i := range b.Nodes {
-		n := &b.Nodes[i]
-		p := ""
-		switch {
-		case n.PublicKey == "":
-			p = "empty public key"
-		case len(n.PublicKey) > maxIDLen:
-			p = "public key too long"
-		case n.Seen.IsZero():
-			p = "seen time not set"
-		case len(n.Name) > maxIDLen:
-			p = "name too long"
-		case badFloat(n.Lat) || badFloat(n.Lon) || badFloat(n.TemperatureC):
-			p = "lat, lon or temperature is not a finite number"
-		case n.Lat != nil && (*n.Lat < -90 || *n.Lat > 90), n.Lon != nil && (*n.Lon < -180 || *n.Lon > 180):
-			p = "lat or lon out of range"
-		}
-		if check(KindNode, i, p) {
-			v.nodes = append(v.nodes, i)
-		}
+	return ""
+}
+
+func observationProblem(o *Observation) string {
+	switch {
+	case o.TxHash == "":
+		return "empty transmission hash"
+	case o.Timestamp <= 0:
+		return "timestamp not set"
+	case len(o.ObserverID) > maxIDLen:
+		return "observer id too long"
+	case len(o.RawHex) > maxRawHexLen:
+		return "raw hex too long"
+	case len(o.PathJSON) > maxTextLen || len(o.ResolvedPath) > maxTextLen:
+		return "path too long"
+	case badFloat(o.SNR) || badFloat(o.RSSI):
+		return "snr or rssi is not a finite number"
 	}
-	for i := range b.Metrics {
-		m := &b.Metrics[i]
-		p := ""
-		switch {
-		case m.ObserverID == "":
-			p = "empty observer id"
-		case m.At.IsZero():
-			p = "sample time not set"
-		case badFloat(m.NoiseFloor):
-			p = "noise floor is not a finite number"
-		}
-		if check(KindMetrics, i, p) {
-			v.metrics = append(v.metrics, i)
-		}
+	return ""
+}
+
+func nodeProblem(n *NodeUpsert) string {
+	switch {
+	case n.PublicKey == "":
+		return "empty public key"
+	case len(n.PublicKey) > maxIDLen:
+		return "public key too long"
+	case n.Seen.IsZero():
+		return "seen time not set"
+	case len(n.Name) > maxIDLen:
+		return "name too long"
+	case badFloat(n.Lat) || badFloat(n.Lon) || badFloat(n.TemperatureC):
+		return "lat, lon or temperature is not a finite number"
+	case n.Lat != nil && (*n.Lat < -90 || *n.Lat > 90), n.Lon != nil && (*n.Lon < -180 || *n.Lon > 180):
+		return "lat or lon out of range"
 	}
-	for i := range b.Dropped {
-		d := &b.Dropped[i]
-		p := ""
-		switch {
-		case d.Reason == "":
-			p = "empty reason"
-		case len(d.RawHex) > maxRawHexLen:
-			p = "raw hex too long"
-		case len(d.Reason) > maxTextLen:
-			p = "reason too long"
-		}
-		if check(KindDropped, i, p) {
-			v.dropped = append(v.dropped, i)
-		}
+	return ""
+}
+
+func metricsProblem(m *Metrics) string {
+	switch {
+	case m.ObserverID == "":
+		return "empty observer id"
+	case m.At.IsZero():
+		return "sample time not set"
+	case badFloat(m.NoiseFloor):
+		return "noise floor is not a finite number"
 	}
-	return v
+	return ""
+}
+
+func droppedProblem(d *Dropped) string {
+	switch {
+	case d.Reason == "":
+		return "empty reason"
+	case len(d.RawHex) > maxRawHexLen:
+		return "raw hex too long"
+	case len(d.Reason) > maxTextLen:
+		return "reason too long"
+	}
+	return ""
 }
 
 func badFloat(f *float64) bool {

@@ -270,14 +270,14 @@ type Observer struct {
 	ClockLastNaiveAt  int64
 }
 
-// OptFloat is a nullable float (SQL REAL).
-type OptFloat struct {
-	V     float64
+// Opt is a nullable value (SQL NULL vs a value, including "" and 0).
+type Opt[T any] struct {
+	V     T
 	Valid bool
 }
 
 // Ptr returns nil for NULL, else a pointer to a copy (handy for JSON `null`).
-func (o OptFloat) Ptr() *float64 {
+func (o Opt[T]) Ptr() *T {
 	if !o.Valid {
 		return nil
 	}
@@ -285,35 +285,12 @@ func (o OptFloat) Ptr() *float64 {
 	return &v
 }
 
-// OptInt is a nullable integer.
-type OptInt struct {
-	V     int64
-	Valid bool
-}
-
-// Ptr returns nil for NULL, else a pointer to a copy.
-func (o OptInt) Ptr() *int64 {
-	if !o.Valid {
-		return nil
-	}
-	v := o.V
-	return &v
-}
-
-// OptString is a nullable string (distinguishes NULL from "").
-type OptString struct {
-	V     string
-	Valid bool
-}
-
-// Ptr returns nil for NULL, else a pointer to a copy.
-func (o OptString) Ptr() *string {
-	if !o.Valid {
-		return nil
-	}
-	v := o.V
-	return &v
-}
+// The nullable column types of the store's records.
+type (
+	OptFloat  = Opt[float64]
+	OptInt    = Opt[int64]
+	OptString = Opt[string]
+)
 
 // FormatTime renders unix ms as ISO 8601 UTC with milliseconds
 // (`2026-03-27T21:05:45.789Z`), the form API.md uses for packet times. 0 → "".
