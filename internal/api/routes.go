@@ -117,7 +117,7 @@ func (s *Server) routes() http.Handler {
 	if s.cache != nil {
 		root = s.cache.wrap(s, root) // outside gzip: keeps the compressed bytes
 	}
-	return root
+	return s.static.securityHeaders(root)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

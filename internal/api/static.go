@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,7 @@ type staticFiles struct {
 	hashes   map[string]string // "/js/app.js" → 12 hex chars, .js/.css (embedded mode)
 	etags    map[string]string // every embedded file → quoted content hash
 	index    []byte            // processed index.html (embedded mode)
+	csp      string            // Content-Security-Policy for every response
 }
 
 const apiOnlyPage = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>CoreScope</title></head>
@@ -39,7 +41,7 @@ const apiOnlyPage = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Cor
 `
 
 func newStaticFiles(fsys fs.FS, fromDisk bool, log *slog.Logger) (*staticFiles, error) {
-	st := &staticFiles{fsys: fsys, fromDisk: fromDisk, log: log}
+	st := &staticFiles{fsys: fsys, fromDisk: fromDisk, log: log, csp: contentSecurityPolicy(nil)}
 	if fsys == nil || fromDisk {
 		return st, nil
 	}
@@ -76,7 +78,54 @@ func newStaticFiles(fsys fs.FS, fromDisk bool, log *slog.Logger) (*staticFiles, 
 		return nil, fmt.Errorf("read index.html: %w", err)
 	}
 	st.index = st.processIndex(idx)
+	st.csp = contentSecurityPolicy(st.index)
 	return st, nil
+}
+
+// contentSecurityPolicy allows scripts from our own origin only, plus the one
+// inline script the app has: the import map processIndex writes, by its
+// SHA-256 (import maps cannot be external). Map tiles may come from any
+// https host (the operator configures them); styles allow inline because
+// Leaflet positions markers with style attributes. frame-ancestors 'none'
+// keeps the dashboard out of other sites' frames (clickjacking).
+func contentSecurityPolicy(index []byte) string {
+	script := "'self'"
+	if body := importMapBody(index); body != nil {
+		sum := sha256.Sum256(body)
+		script += " 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}
+	return "default-src 'self'; script-src " + script +
+		"; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:" +
+		"; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:" +
+		"; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// importMapBody returns the text inside index's import map script, or nil.
+func importMapBody(index []byte) []byte {
+	const open = `<script type="importmap">`
+	i := bytes.Index(index, []byte(open))
+	if i < 0 {
+		return nil
+	}
+	rest := index[i+len(open):]
+	j := bytes.Index(rest, []byte("</script>"))
+	if j < 0 {
+		return nil
+	}
+	return rest[:j]
+}
+
+// securityHeaders sets the headers a public dashboard should send on every
+// response, API and static alike.
+func (st *staticFiles) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", st.csp)
+		next.ServeHTTP(w, r)
+	})
 }
 
 var assetRef = regexp.MustCompile(`(src|href)="([^"#?:]+\.(?:js|mjs|css))"`)

@@ -2,10 +2,13 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -130,5 +133,62 @@ func TestPublicFromDiskIsServedUnhashedAndUncached(t *testing.T) {
 	_, hdr, body := fetch(t, http.MethodGet, ts.URL+"/js/app.js", "", nil)
 	if string(body) != "v2" || hdr.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("edited asset: %q cache %q", body, hdr.Get("Cache-Control"))
+	}
+}
+
+// TestSecurityHeadersAllowOnlyOurScripts: every response says nosniff and
+// refuses framing; the CSP allows scripts from our origin plus exactly the
+// import map the server wrote into the index (by hash), and no inline script.
+func TestSecurityHeadersAllowOnlyOurScripts(t *testing.T) {
+	_, ts := newServer(t, testConfig(nil), nil, func(o *Options) { o.Public = spaFS() })
+	for _, p := range []string{"/", "/js/app.js", "/api/stats", "/api/nope"} {
+		_, hdr, _ := fetch(t, http.MethodGet, ts.URL+p, "", nil)
+		if hdr.Get("X-Content-Type-Options") != "nosniff" || hdr.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: nosniff %q frame %q", p, hdr.Get("X-Content-Type-Options"), hdr.Get("X-Frame-Options"))
+		}
+		csp := hdr.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "object-src 'none'") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
+	}
+	_, hdr, idx := fetch(t, http.MethodGet, ts.URL+"/", "", nil)
+	m := regexp.MustCompile(`<script type="importmap">(.*?)</script>`).FindSubmatch(idx)
+	if m == nil {
+		t.Fatalf("no import map in %s", idx)
+	}
+	sum := sha256.Sum256(m[1])
+	want := "script-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"
+	csp := hdr.Get("Content-Security-Policy")
+	if !strings.Contains(csp, want) {
+		t.Fatalf("CSP %q lacks %q", csp, want)
+	}
+	if strings.Contains(csp, "unsafe-inline' ;") || strings.Contains(strings.SplitN(strings.SplitN(csp, "script-src", 2)[1], ";", 2)[0], "unsafe") {
+		t.Fatalf("script-src allows unsafe sources: %q", csp)
+	}
+}
+
+// TestNoLeafletHTMLFromStrings: Leaflet inserts string content as HTML, so
+// the app may attach tooltips and popups only through mapbase.js (bindTip,
+// bindPop), which turns strings into text nodes. Any other call fails here.
+func TestNoLeafletHTMLFromStrings(t *testing.T) {
+	root := filepath.Join("..", "..", "public", "js")
+	call := regexp.MustCompile(`\.(bindTooltip|bindPopup|setContent|setTooltipContent|setPopupContent)\(`)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") || filepath.Base(p) == "mapbase.js" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if call.MatchString(line) {
+				t.Errorf("%s:%d calls Leaflet content directly (use bindTip/bindPop from mapbase.js): %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

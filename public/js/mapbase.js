@@ -54,6 +54,31 @@ export function createMap(el, opts = {}) {
   };
 }
 
+/**
+ * mapContent turns anything shown in a Leaflet tooltip or popup into a DOM node. Leaflet inserts a
+ * string content as HTML, so a node's advert name given to it directly is stored XSS (anyone with
+ * a radio picks the name). Strings become text; DOM nodes (built with dom.js h()) pass through.
+ */
+export function mapContent(content) {
+  if (content instanceof Node) return content;
+  const el = document.createElement('span');
+  el.textContent = content == null ? '' : String(content);
+  return el;
+}
+
+/**
+ * bindTip / bindPop are the only ways the app attaches Leaflet tooltips and popups (a test fails
+ * on any other call of bindTooltip/bindPopup/setContent). content is text, a DOM node, or a
+ * function returning either, evaluated when the tooltip/popup opens.
+ */
+export function bindTip(layer, content, opts) {
+  return layer.bindTooltip(() => mapContent(typeof content === 'function' ? content() : content), opts);
+}
+
+export function bindPop(layer, content, opts) {
+  return layer.bindPopup(() => mapContent(typeof content === 'function' ? content() : content), opts);
+}
+
 const SHAPES = {
   repeater: (c) => `<circle cx="12" cy="12" r="8" fill="${c}" stroke="#fff" stroke-width="2"/>`,
   companion: (c) => `<rect x="4.5" y="4.5" width="15" height="15" rx="2" fill="${c}" stroke="#fff" stroke-width="2"/>`,

@@ -4,7 +4,7 @@
 import { h, store, activateOnKey, trapFocus } from '../dom.js';
 import { api, qs, showError } from '../api.js';
 import * as live from '../live.js';
-import { createMap, roleColor } from '../mapbase.js';
+import { bindTip, createMap, roleColor } from '../mapbase.js';
 import { renderNodeDetail } from '../node-detail.js';
 import {
   typeName, typeClass, hops, parseJSON, hasGPS, packetSummary, hashColor, parseTime, roleKey, ROLES, ROLE_LABELS,
@@ -224,8 +224,8 @@ async function loadData() {
     for (const n of nodes) {
       if (!hasGPS(n)) continue;
       const infra = ['repeater', 'room'].includes(roleKey(n.role));
-      const mk = L.circleMarker([n.lat, n.lon], { radius: infra ? 5 : 4, color: roleColor(n.role), weight: infra ? 2 : 1, opacity: infra ? 1 : 0.5, fillOpacity: 0.6 })
-        .bindTooltip(String(n.name || n.public_key.slice(0, 8))).on('click', () => openNode(n.public_key)).addTo(S.base);
+      const mk = L.circleMarker([n.lat, n.lon], { radius: infra ? 5 : 4, color: roleColor(n.role), weight: infra ? 2 : 1, opacity: infra ? 1 : 0.5, fillOpacity: 0.6 });
+      bindTip(mk, String(n.name || n.public_key.slice(0, 8))).on('click', () => openNode(n.public_key)).addTo(S.base);
       S.markers.set(String(n.public_key).toLowerCase(), mk);
     }
     S.statNodes.textContent = String(S.gpsNodes.length);

@@ -6,7 +6,7 @@ import { api, qs, config, showError } from '../api.js';
 import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region } from '../region.js';
-import { createMap, roleIcon } from '../mapbase.js';
+import { bindPop, createMap, roleIcon } from '../mapbase.js';
 import {
   ROLES, ROLE_LABELS, roleKey, nodeStatus, ago, absTime, hasGPS, fixed, num, parseTime,
 } from '../format.js';
@@ -57,7 +57,7 @@ function draw() {
     if (lh && !(parseTime(n.last_heard || n.last_seen) >= lh)) continue;
     const name = String(n.name || n.public_key.slice(0, 8));
     const mk = L.marker([n.lat, n.lon], { icon: roleIcon(role, { stale: st !== 'active' }), title: name, alt: `${name} (${role}, ${st})`, keyboard: true });
-    mk.bindPopup(() => popupFor(n));
+    bindPop(mk, () => popupFor(n));
     S.layer.addLayer(mk);
     S.markers.set(n.public_key, mk);
     shown++;
@@ -66,7 +66,7 @@ function draw() {
     for (const o of S.observers) {
       if (!hasGPS(o)) continue;
       const mk = L.marker([o.lat, o.lon], { icon: roleIcon('observer'), title: String(o.name || o.id), alt: `Observer ${o.name || o.id}` });
-      mk.bindPopup(() => popupForObserver(o));
+      bindPop(mk, () => popupForObserver(o));
       S.layer.addLayer(mk);
       shown++;
     }
