@@ -181,16 +181,83 @@ func buildWorkload(t *testing.T) ([]meshsim.Message, string, map[string]bool, *m
 	return msgs, victim, hashes, live
 }
 
+// publishKinds are the Go-side publishers a spec can ask for with POST PUBLISH_URL?kind=K. An
+// area's test file registers its own in an init function (no shared edits needed):
+//
+//	func init() { publishKinds["hostile"] = publishHostile }
+//
+// A publisher gets a connected meshsim publisher (flushed and closed after it returns) and the
+// stack (its live Sim, st.seq = a number unique to this call); its result is the JSON answer.
+var publishKinds = map[string]func(ctx context.Context, p *meshsim.Publisher, st *stack) (any, error){
+	"odd": publishOdd,
+}
+
+// stack is the one system under test the browser specs share: Mosquitto, the real ingestor and
+// server binaries, a database filled with the meshsim workload, and the publish endpoint.
+type stack struct {
+	root, browserDir, shots, nodeBin string
+	base                             string // server URL
+	pubURL                           string // publish endpoint (POST)
+	brokerURL                        string
+	xssKey                           string
+	distinct                         int
+
+	mu     sync.Mutex      // serialises publishes
+	sim    *meshsim.Sim    // live traffic of the same mesh
+	known  map[string]bool // hashes already published
+	liveTx int
+	seq    int // per-kind sequence numbers for publishers that need fresh packets
+}
+
+// TestBrowser starts the stack once and runs every browser/*.spec.mjs against it as a subtest
+// (in name order): `go test ./internal/webtest -run 'TestBrowser/core'` runs one spec. To add
+// checks for an area, add browser/<area>.spec.mjs (import from lib.mjs, end with finish()).
 func TestBrowser(t *testing.T) {
+	st := startStack(t)
+	specs, err := filepath.Glob(filepath.Join(st.browserDir, "*.spec.mjs"))
+	if err != nil || len(specs) == 0 {
+		t.Fatalf("no browser specs in %s (%v)", st.browserDir, err)
+	}
+	for _, spec := range specs {
+		file := filepath.Base(spec)
+		t.Run(strings.TrimSuffix(file, ".spec.mjs"), func(t *testing.T) { st.runSpec(t, file) })
+	}
+}
+
+// runSpec runs one spec file with node and fails the subtest unless it reports ALL PASSED.
+func (st *stack) runSpec(t *testing.T, file string) {
+	rctx, rcancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer rcancel()
+	cmd := exec.CommandContext(rctx, st.nodeBin, file)
+	cmd.Dir = st.browserDir
+	cmd.Env = append(os.Environ(),
+		"BASE_URL="+st.base, "PUBLISH_URL="+st.pubURL, "SCREENSHOT_DIR="+st.shots,
+		"XSS_NAME="+xssName, "XSS_KEY="+st.xssKey, "EXPECTED_PACKETS="+strconv.Itoa(st.distinct))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	t.Logf("%s output:\n%s", file, out.String())
+	if err != nil {
+		t.Fatalf("%s failed: %v (see output above; screenshots in %s)", file, err, st.shots)
+	}
+	if !strings.Contains(out.String(), "ALL PASSED") {
+		t.Fatalf("%s did not report ALL PASSED", file)
+	}
+}
+
+// startStack builds the binaries, fills the database through a real broker and ingestor, starts
+// the server and the publish endpoint. Everything stops when t (the parent test) ends.
+func startStack(t *testing.T) *stack {
 	root := repoRoot(t)
-	browserDir := filepath.Join(root, "internal", "webtest", "browser")
-	if _, err := os.Stat(filepath.Join(browserDir, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is not installed: run ./manage.sh test (it runs `npm ci` in %s) or `npm ci` there yourself", browserDir)
+	st := &stack{root: root, browserDir: filepath.Join(root, "internal", "webtest", "browser")}
+	if _, err := os.Stat(filepath.Join(st.browserDir, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed: run ./manage.sh test (it runs `npm ci` in %s) or `npm ci` there yourself", st.browserDir)
 	}
 	nodeBin, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("node (Node.js 20+) is required for the browser tests")
 	}
+	st.nodeBin = nodeBin
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("/usr/bin/chromium is required for the browser tests (apt-get install chromium)")
 	}
@@ -199,6 +266,7 @@ func TestBrowser(t *testing.T) {
 	ingestor := goBuild(t, root, tmp, "ingestor")
 	server := goBuild(t, root, tmp, "server")
 	broker := mqtttest.Start(t)
+	st.brokerURL = broker.URL
 
 	dbPath := filepath.Join(tmp, "corescope.db")
 	cfg := map[string]any{
@@ -223,20 +291,20 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		var st struct {
+		var s struct {
 			Sources []struct {
 				Connected bool `json:"connected"`
 			} `json:"sources"`
 		}
-		if err := json.Unmarshal(b, &st); err != nil {
+		if err := json.Unmarshal(b, &s); err != nil {
 			return false, err.Error()
 		}
-		return len(st.Sources) == 1 && st.Sources[0].Connected, string(b)
+		return len(s.Sources) == 1 && s.Sources[0].Connected, string(b)
 	})
 	time.Sleep(time.Second)
 
 	msgs, xssKey, known, sim := buildWorkload(t)
-	distinct := len(known)
+	st.xssKey, st.known, st.sim, st.distinct = xssKey, known, sim, len(known)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := meshsim.Publish(ctx, broker.URL, msgs, 0); err != nil {
@@ -244,86 +312,89 @@ func TestBrowser(t *testing.T) {
 	}
 
 	port := freePort(t)
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	st.base = "http://127.0.0.1:" + strconv.Itoa(port)
 	// The server serves its embedded copy of public/ (the production path, with content-hash
 	// URLs and the import map); go build above embedded the current files.
 	startProc(t, tmp, "server", server, "-port", strconv.Itoa(port), "-db", dbPath, "-config-dir", cfgDir)
 	poll(t, "/api/healthz", 60*time.Second, func() (bool, string) {
-		code, err := getJSON(base+"/api/healthz", nil)
+		code, err := getJSON(st.base+"/api/healthz", nil)
 		return code == 200, fmt.Sprintf("status %d err %v", code, err)
 	})
 	poll(t, "all workload packets to be served", 90*time.Second, func() (bool, string) {
 		var r struct {
 			Total int `json:"total"`
 		}
-		_, err := getJSON(base+"/api/packets?groupByHash=true&limit=1", &r)
-		return err == nil && r.Total >= distinct, fmt.Sprintf("total %d of %d, err %v", r.Total, distinct, err)
+		_, err := getJSON(st.base+"/api/packets?groupByHash=true&limit=1", &r)
+		return err == nil && r.Total >= st.distinct, fmt.Sprintf("total %d of %d, err %v", r.Total, st.distinct, err)
 	})
 
-	// The browser script POSTs here when a page is open and waiting; we publish one fresh
-	// transmission in real time and answer with its hash.
-	var mu sync.Mutex
-	liveTx, oddSeq := 0, 0
-	pub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		lctx, lcancel := context.WithTimeout(r.Context(), 30*time.Second)
-		defer lcancel()
-		p, err := meshsim.Dial(lctx, broker.URL, 0)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		if r.URL.Query().Get("kind") == "odd" {
-			oddSeq++
-			publishOdd(lctx, w, p, oddSeq)
-			return
-		}
-		hash := ""
-		// A fresh hash is required (a repeat of an already-shown packet would prove nothing).
-		for tries := 0; tries < 5 && hash == "" && err == nil; tries++ {
-			liveTx++
-			err = sim.Live(lctx, 100, liveTx, func(m meshsim.Message) error {
-				if m.Kind == meshsim.KindPacket && hash == "" && !known[m.Hash] {
-					hash = m.Hash
-				}
-				if m.Kind == meshsim.KindPacket {
-					known[m.Hash] = true
-				}
-				return p.Publish(lctx, m)
-			})
-		}
-		if cerr := p.Close(lctx); err == nil {
-			err = cerr
-		}
-		if err != nil || hash == "" {
-			http.Error(w, fmt.Sprintf("live publish: %v (hash %q)", err, hash), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"hash": hash})
-	}))
-	defer pub.Close()
+	pub := httptest.NewServer(http.HandlerFunc(st.servePublish))
+	t.Cleanup(pub.Close)
+	st.pubURL = pub.URL
 
-	shots := filepath.Join(root, "internal", "webtest", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
+	st.shots = filepath.Join(root, "internal", "webtest", "screenshots")
+	if err := os.MkdirAll(st.shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rctx, rcancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer rcancel()
-	cmd := exec.CommandContext(rctx, nodeBin, "run.mjs")
-	cmd.Dir = browserDir
-	cmd.Env = append(os.Environ(),
-		"BASE_URL="+base, "PUBLISH_URL="+pub.URL, "SCREENSHOT_DIR="+shots,
-		"XSS_NAME="+xssName, "XSS_KEY="+xssKey, "EXPECTED_PACKETS="+strconv.Itoa(distinct))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	t.Logf("browser run output:\n%s", out.String())
+	return st
+}
+
+// servePublish is the endpoint the specs POST to when a page is open and waiting: with no kind
+// it publishes one fresh transmission in real time and answers {"hash"}; ?kind=K runs
+// publishKinds[K]. The answer is sent after the publisher is flushed and closed.
+func (st *stack) servePublish(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	kind := r.URL.Query().Get("kind")
+	fn := publishKinds[kind]
+	if kind == "" {
+		fn = publishFresh
+	}
+	if fn == nil {
+		http.Error(w, "unknown publish kind "+kind, http.StatusBadRequest)
+		return
+	}
+	p, err := meshsim.Dial(ctx, st.brokerURL, 0)
 	if err != nil {
-		t.Fatalf("browser tests failed: %v (see output above; screenshots in %s)", err, shots)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
 	}
-	if !strings.Contains(out.String(), "ALL PASSED") {
-		t.Fatal("browser run did not report ALL PASSED")
+	st.seq++
+	res, err := fn(ctx, p, st)
+	if cerr := p.Close(ctx); err == nil {
+		err = cerr
 	}
+	if err != nil {
+		http.Error(w, fmt.Sprintf("publish %q: %v", kind, err), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(res)
+}
+
+// publishFresh publishes live traffic of the workload's mesh until one transmission with a hash
+// no page has seen yet went out (a repeat would prove nothing) and answers {"hash"}.
+func publishFresh(ctx context.Context, p *meshsim.Publisher, st *stack) (any, error) {
+	hash := ""
+	for tries := 0; tries < 5 && hash == ""; tries++ {
+		st.liveTx++
+		err := st.sim.Live(ctx, 100, st.liveTx, func(m meshsim.Message) error {
+			if m.Kind == meshsim.KindPacket && hash == "" && !st.known[m.Hash] {
+				hash = m.Hash
+			}
+			if m.Kind == meshsim.KindPacket {
+				st.known[m.Hash] = true
+			}
+			return p.Publish(ctx, m)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if hash == "" {
+		return nil, fmt.Errorf("no fresh transmission after 5 tries")
+	}
+	return map[string]string{"hash": hash}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -49,36 +48,27 @@ func freshRaw(seq int) (string, string, error) {
 }
 
 // publishOdd publishes oddPackets as the bridge would, reported by oddObserver, then one fresh
-// packet (new on every call, seq), and answers {"hashes": [...], "fresh": hash}.
-func publishOdd(ctx context.Context, w http.ResponseWriter, p *meshsim.Publisher, seq int) {
+// packet (new on every call) and answers {"hashes": [...], "fresh": hash}.
+func publishOdd(ctx context.Context, p *meshsim.Publisher, st *stack) (any, error) {
 	hashes := make([]string, 0, len(oddPackets))
-	freshHex, fresh, err := freshRaw(seq)
+	freshHex, fresh, err := freshRaw(st.seq)
+	if err != nil {
+		return nil, err
+	}
 	vectors := append(oddPackets[:len(oddPackets):len(oddPackets)], struct{ name, hex, hash string }{"fresh RAW_CUSTOM", freshHex, fresh})
 	for _, o := range vectors {
-		if err != nil {
-			break
-		}
 		payload, _ := json.Marshal(map[string]string{
 			"origin": "odd-observer", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000000"),
 			"type": "PACKET", "direction": "rx", "raw": o.hex, "SNR": "-7.25", "RSSI": "-112",
 		})
 		m := meshsim.Message{Topic: "meshcore/ZZZ/" + oddObserver + "/packets", Payload: payload, Kind: meshsim.KindPacket}
-		if err = p.Publish(ctx, m); err != nil {
-			err = fmt.Errorf("publish %s: %w", o.name, err)
-			break
+		if err := p.Publish(ctx, m); err != nil {
+			return nil, fmt.Errorf("publish %s: %w", o.name, err)
 		}
 		hashes = append(hashes, o.hash)
 	}
-	if cerr := p.Close(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(struct {
+	return struct {
 		Hashes []string `json:"hashes"`
 		Fresh  string   `json:"fresh"`
-	}{hashes, fresh})
+	}{hashes, fresh}, nil
 }

@@ -1,116 +1,10 @@
-// Browser tests for the CoreScope SPA. Started by internal/webtest (go test) with a real server:
-//   BASE_URL          server under test, e.g. http://127.0.0.1:41234
-//   PUBLISH_URL       POST → the Go side publishes one fresh transmission, answers {"hash"}
-//   SCREENSHOT_DIR    where page screenshots go (gitignored)
-//   XSS_NAME/XSS_KEY  the hostile node name and its public key
-//   EXPECTED_PACKETS  distinct transmissions in the workload
-// Drives Debian's chromium through playwright-core (never downloads a browser). Prints one
-// line per check and "ALL PASSED" at the end; exits non-zero on any failure.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
+// Core pages: every route in both themes, packets table and detail, live updates, XSS as text,
+// search, mobile. Runs against the shared stack (see lib.mjs for the environment).
 import path from 'node:path';
-
-const BASE = process.env.BASE_URL;
-const PUBLISH = process.env.PUBLISH_URL;
-const SHOTS = process.env.SCREENSHOT_DIR || path.resolve('screenshots');
-const XSS_NAME = process.env.XSS_NAME || '<img src=x onerror=alert(1)>';
-const XSS_KEY = process.env.XSS_KEY || '';
-const EXPECTED = +(process.env.EXPECTED_PACKETS || 0);
-if (!BASE) { console.error('BASE_URL is required'); process.exit(2); }
-fs.mkdirSync(SHOTS, { recursive: true });
-
-const failures = [];
-const pass = (name) => console.log(`PASS ${name}`);
-const fail = (name, why) => { failures.push(name); console.log(`FAIL ${name}: ${why}`); };
-async function check(name, fn) {
-  try { await fn(); pass(name); } catch (e) { fail(name, e && e.message ? e.message.split('\n')[0] : String(e)); }
-}
-const assert = (cond, msg) => { if (!cond) throw new Error(msg); };
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-/**
- * isOurError filters console errors. Map tiles are the one external resource and this machine
- * has no internet, so failed tile loads ("Failed to load resource" for a URL that is not our
- * server) are deliberately ignored; everything else counts.
- */
-function isOurError(msg) {
-  const text = msg.text();
-  const url = (msg.location() && msg.location().url) || '';
-  if (/Failed to load resource/.test(text) && url && !url.startsWith(BASE)) return false;
-  if (/ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED/.test(text) && !url.startsWith(BASE)) return false;
-  return true;
-}
-
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ viewport: opts.viewport || { width: 1400, height: 900 }, colorScheme: opts.theme || 'dark' });
-  if (opts.theme) await ctx.addInitScript((t) => { if (localStorage.getItem('meshcore-theme') === null) localStorage.setItem('meshcore-theme', t); }, opts.theme);
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('console', (m) => { if (m.type() === 'error' && isOurError(m)) page.errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => { page.errors.push(`dialog opened: ${d.message()}`); d.dismiss().catch(() => {}); });
-  page.on('requestfailed', (r) => { if (r.url().startsWith(BASE) && !r.url().includes('/ws')) page.errors.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`); });
-  page.on('response', (r) => {
-    if (!r.url().startsWith(BASE + '/api/') || r.status() < 400) return;
-    page.errors.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  return page;
-}
-
-/** settle waits until the view has rendered: no loading placeholders, a heading exists. */
-async function settle(page) {
-  await page.waitForFunction(() => {
-    const app = document.getElementById('app');
-    return app && app.querySelector('h1, h2') && !app.querySelector('.loading');
-  }, null, { timeout: 15000 });
-  await page.waitForTimeout(400);
-}
-
-/** wsOpen waits until the page's WebSocket is connected (live checks publish only then). */
-async function wsOpen(p) {
-  await p.waitForFunction(() => document.querySelector('#ws-state')?.dataset.state === 'open', null, { timeout: 10000 });
-}
-
-async function api(p) {
-  const r = await fetch(BASE + '/api' + p);
-  if (!r.ok) throw new Error(`GET /api${p}: HTTP ${r.status}`);
-  return r.json();
-}
-
-/**
- * publishOdd makes the Go side publish packets of unusual shapes (TRACE, zero-hop direct,
- * CONTROL, RAW_CUSTOM, reserved type, payload decode errors) reported by an observer no page
- * has seen yet, plus one fresh packet. Answers {hashes, fresh}.
- */
-async function publishOdd() {
-  const r = await fetch(PUBLISH + '?kind=odd', { method: 'POST' });
-  if (!r.ok) throw new Error(`publish odd: HTTP ${r.status} ${await r.text()}`);
-  return r.json();
-}
-const ODD_OBSERVER = '0DD0BE5E2F00000000000000000000000000000000000000000000000000CAFE';
-
-/** waitFor polls fn (async, truthy = done) every 250 ms until the deadline. */
-async function waitFor(what, fn, ms = 20000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function publishLive() {
-  const r = await fetch(PUBLISH, { method: 'POST' });
-  if (!r.ok) throw new Error(`publish: HTTP ${r.status} ${await r.text()}`);
-  return (await r.json()).hash;
-}
+import {
+  BASE, SHOTS, XSS_NAME, XSS_KEY, EXPECTED, ODD_OBSERVER, check, assert, newPage, settle, wsOpen, api,
+  publishLive, publishOdd, waitFor, finish,
+} from './lib.mjs';
 
 // ---- fixtures from the API ----
 const grouped = await api('/packets?groupByHash=true&limit=50000');
@@ -588,9 +482,4 @@ await check('mobile viewport (390×844) shows the bottom nav and More sheet', as
   await m.context().close();
 });
 
-await browser.close();
-if (failures.length) {
-  console.log(`${failures.length} FAILED: ${failures.join('; ')}`);
-  process.exit(1);
-}
-console.log('ALL PASSED');
+await finish();
