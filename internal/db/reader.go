@@ -311,3 +311,62 @@ func readSince[T any](ctx context.Context, q Querier, table, columns, since stri
 	}
 	return out, nil
 }
+
+// MetricsRow is one observer_metrics row (STORAGE.md §3.5).
+type MetricsRow struct {
+	ObserverID  string
+	Timestamp   string
+	NoiseFloor  sql.NullFloat64
+	TxAirSecs   sql.NullInt64
+	RxAirSecs   sql.NullInt64
+	RecvErrors  sql.NullInt64
+	BatteryMV   sql.NullInt64
+	PacketsSent sql.NullInt64
+	PacketsRecv sql.NullInt64
+}
+
+const rdMetricsColumns = `observer_id, timestamp, noise_floor, tx_air_secs, rx_air_secs, recv_errors,
+    battery_mv, packets_sent, packets_recv`
+
+// ReadMetricsSince returns the observer_metrics rows with timestamp >= since
+// (every row when since is ""), oldest first. The ingestor replaces the row of
+// the current bucket (INSERT OR REPLACE), so the incremental form re-reads the
+// newest bucket: since is the newest timestamp already held. Uses
+// idx_observer_metrics_timestamp.
+func ReadMetricsSince(ctx context.Context, q Querier, since string) ([]MetricsRow, error) {
+	query := `SELECT ` + rdMetricsColumns + ` FROM observer_metrics`
+	var args []any
+	if since != "" {
+		query += ` WHERE timestamp >= ?`
+		args = append(args, since)
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY timestamp`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query observer_metrics: %w", err)
+	}
+	defer rows.Close()
+	var out []MetricsRow
+	for rows.Next() {
+		var r MetricsRow
+		if err := rows.Scan(&r.ObserverID, &r.Timestamp, &r.NoiseFloor, &r.TxAirSecs, &r.RxAirSecs,
+			&r.RecvErrors, &r.BatteryMV, &r.PacketsSent, &r.PacketsRecv); err != nil {
+			return nil, fmt.Errorf("scan observer_metrics: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("iterate observer_metrics: %w", err)
+	}
+	return out, nil
+}
+
+// ReadMetricsOldest returns the oldest observer_metrics timestamp ("" when the
+// table is empty), so the store can drop what retention pruned. Uses
+// idx_observer_metrics_timestamp.
+func ReadMetricsOldest(ctx context.Context, q Querier) (string, error) {
+	var ts sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT MIN(timestamp) FROM observer_metrics`).Scan(&ts); err != nil {
+		return "", fmt.Errorf("read oldest observer_metrics: %w", err)
+	}
+	return ts.String, nil
+}

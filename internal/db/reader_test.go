@@ -23,6 +23,8 @@ func TestReaderQueriesUseIndexes(t *testing.T) {
 		{"observations for tx range", `SELECT ` + rdObsColumns + ` FROM observations WHERE transmission_id BETWEEN ? AND ?`, []any{1, 10}, "idx_observations_t"},
 		{"nodes since", `SELECT ` + rdNodeColumns + ` FROM nodes WHERE last_seen >= ?`, []any{"2026"}, "idx_nodes_last_seen"},
 		{"observers since", `SELECT ` + rdObserverColumns + ` FROM observers WHERE last_seen >= ?`, []any{"2026"}, "idx_observers_last_seen"},
+		{"metrics since", `SELECT ` + rdMetricsColumns + ` FROM observer_metrics WHERE timestamp >= ? ORDER BY timestamp`, []any{"2026"}, "idx_observer_metrics_timestamp"},
+		{"metrics oldest", `SELECT MIN(timestamp) FROM observer_metrics`, nil, "idx_observer_metrics_timestamp"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,5 +116,37 @@ func TestReaderReadsWhatTheWriterWrote(t *testing.T) {
 	observers, err := ReadObservers(ctx, d, "")
 	if err != nil || len(observers) != 1 || observers[0].Idx != rng[0].ObserverIdx.Int64 || observers[0].ID != "OBS1" {
 		t.Fatalf("observers = %+v, %v", observers, err)
+	}
+}
+
+func TestReadMetricsSince(t *testing.T) {
+	ctx := context.Background()
+	w := mustOpen(t, fixedClock("2026-05-17T12:00:00Z"))
+	at := time.Date(2026, 5, 17, 11, 0, 0, 0, time.UTC)
+	nf := -110.5
+	b := Batch{
+		Observers: []ObserverUpsert{{ID: "OBS1", Name: "One", Seen: at}},
+		Metrics: []Metrics{
+			{ObserverID: "OBS1", At: at, NoiseFloor: &nf, BatteryMv: ptr(4100)},
+			{ObserverID: "OBS1", At: at.Add(10 * time.Minute), TxAirSecs: ptr(int64(7))},
+		},
+	}
+	if _, err := w.WriteBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	all, err := ReadMetricsSince(ctx, w.DB(), "")
+	if err != nil || len(all) != 2 {
+		t.Fatalf("all = %+v, %v", all, err)
+	}
+	if all[0].Timestamp != "2026-05-17T11:00:00Z" || all[0].NoiseFloor.Float64 != nf || all[0].BatteryMV.Int64 != 4100 || all[0].TxAirSecs.Valid {
+		t.Fatalf("first row = %+v", all[0])
+	}
+	newer, err := ReadMetricsSince(ctx, w.DB(), "2026-05-17T11:05:00Z")
+	if err != nil || len(newer) != 1 || newer[0].TxAirSecs.Int64 != 7 {
+		t.Fatalf("since = %+v, %v", newer, err)
+	}
+	oldest, err := ReadMetricsOldest(ctx, w.DB())
+	if err != nil || oldest != "2026-05-17T11:00:00Z" {
+		t.Fatalf("oldest = %q, %v", oldest, err)
 	}
 }

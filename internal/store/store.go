@@ -120,6 +120,7 @@ type Store struct {
 
 	nodes     atomic.Pointer[nodeSet]
 	observers atomic.Pointer[observerSet]
+	metrics   atomic.Pointer[MetricsSet] // observer_metrics (metrics.go)
 	geo       atomic.Pointer[geoTest]
 
 	prog    progress
@@ -204,6 +205,9 @@ func (s *Store) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.reloadNodes(ctx, s.db, ""); err != nil {
+		return err
+	}
+	if err := s.syncMetrics(ctx, s.db, false); err != nil {
 		return err
 	}
 	maxTx, maxObs, err := db.ReadMaxIDs(ctx, s.db)

@@ -80,6 +80,9 @@ func (s *Store) tick(ctx context.Context) (err error) {
 	if err := s.reloadNodes(ctx, rtx, nodeSince); err != nil {
 		return err
 	}
+	if err := s.syncMetrics(ctx, rtx, full); err != nil {
+		return err
+	}
 	for {
 		txRows, err := db.ReadTransmissionsAfter(ctx, rtx, st.lastTx, s.cfg.txBatch)
 		if err != nil {
