@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // cors implements API.md §1.2: no Origin or no allow-list → nothing added;
@@ -59,7 +60,8 @@ func cors(allowed []string, next http.Handler) http.Handler {
 
 // requireKey guards the protected routes of API.md §0.3. The decision order
 // is: no key configured → 403; header differs (constant-time compare) → 401;
-// weak key configured → 403. The key itself is never logged.
+// weak key configured → 403. The key itself is never logged. An address
+// that sent too many wrong keys gets 429 for a while (keyguard.go).
 func (s *Server) requireKey(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := s.cfg.APIKey
@@ -67,11 +69,19 @@ func (s *Server) requireKey(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, statusError(http.StatusForbidden, "write endpoints disabled — set apiKey in config.json"))
 			return
 		}
+		addr := clientAddr(r)
+		if left, blocked := s.keyGuard.blocked(addr); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+			s.writeError(w, r, statusError(http.StatusTooManyRequests, "too many wrong API keys; retry later"))
+			return
+		}
 		got := r.Header.Get("X-API-Key")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
+			s.keyGuard.fail(addr, s.log)
 			s.writeError(w, r, statusError(http.StatusUnauthorized, "unauthorized"))
 			return
 		}
+		s.keyGuard.succeed(addr)
 		if !s.cfg.APIKeyStrong() {
 			s.writeError(w, r, statusError(http.StatusForbidden, "forbidden"))
 			return

@@ -90,7 +90,16 @@ func (s *Server) getObserver(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o, err := st.Observer(mux.Vars(r)["id"], s.now())
+	id := mux.Vars(r)["id"]
+	if r.URL.Path == "/api/observer" {
+		// The query form: a browser turns /api/observers/.. (or %2E%2E)
+		// into /api/ before sending, so dot ids need it.
+		if id = r.URL.Query().Get("id"); id == "" {
+			s.writeError(w, r, badRequest("id is required"))
+			return
+		}
+	}
+	o, err := st.Observer(id, s.now())
 	if err != nil {
 		if _, msg := statusOf(err); msg == "Not found" {
 			err = statusError(http.StatusNotFound, "Observer not found")

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -19,6 +20,9 @@ const (
 	maxPacketLimit   = store.MaxPacketLimit
 	maxBatchHashes   = 200
 	maxJSONBodyBytes = 64 << 10
+	// maxAPIBodyBytes bounds every /api request body (the largest route
+	// limit: the geo-filter PUT); each route checks its own limit too.
+	maxAPIBodyBytes = 1 << 20
 )
 
 // packetQuery parses the filters of GET /api/packets (API.md §5.4).
@@ -249,20 +253,32 @@ func (s *Server) batchObservations(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeBody reads a JSON body of at most limit bytes into v; errors are 400
-// (`invalid JSON body`) or 413.
+// (`invalid JSON body`) or 413. A declared Content-Length over the limit is
+// refused before reading a byte: the server then never sends 100 Continue,
+// so a client using Expect gets the 413 instead of pushing megabytes into a
+// connection that is about to be closed (which ended in a reset).
 func decodeBody(r *http.Request, limit int64, v any) error {
+	if r.ContentLength > limit {
+		return errBodyTooLarge
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errBodyTooLarge
+		}
 		return badRequest("invalid JSON body")
 	}
 	if int64(len(body)) > limit {
-		return statusError(http.StatusRequestEntityTooLarge, "request body too large")
+		return errBodyTooLarge
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return badRequest("invalid JSON body")
 	}
 	return nil
 }
+
+var errBodyTooLarge = statusError(http.StatusRequestEntityTooLarge, "request body too large")
 
 // traces serves GET /api/traces/{hash}: every observation of the hash,
 // oldest first ([] for an unknown hash).

@@ -202,12 +202,15 @@ func (s *Server) measure(next http.Handler) http.Handler {
 		sr := &statusRecorder{ResponseWriter: w}
 		key := routeKey(r)
 		setRoute(w, key)
-		if s.storeReady() {
-			w.Header().Set("X-CoreScope-Status", "ready")
-		} else {
-			w.Header().Set("X-CoreScope-Status", "loading")
-		}
 		next.ServeHTTP(sr, r)
 		s.perf.record(key, time.Since(start), sr.status, s.now())
 	})
+}
+
+// statusWord is the X-CoreScope-Status value: the store's real load state.
+func (s *Server) statusWord() string {
+	if s.storeReady() {
+		return "ready"
+	}
+	return "loading"
 }

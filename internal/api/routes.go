@@ -14,26 +14,24 @@ import (
 // "/").
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
+	// No path cleaning: "." and ".." are valid MQTT topic levels, hence
+	// observer ids, and /api/observers/.. must reach its handler (mux would
+	// redirect it to /api). Nothing else relies on cleaning: static files
+	// clean their own paths.
+	r.SkipClean(true)
 	api := r.PathPrefix("/api").Subrouter()
 	api.Use(s.measure)
 	// gorilla/mux 1.8.1 loses the method mismatch across subrouters, so the
 	// not-found handler checks the other methods itself.
 	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut} {
-			if m == req.Method {
-				continue
-			}
-			var rm mux.RouteMatch
-			probe := req.Clone(req.Context())
-			probe.Method = m
-			if api.Match(probe, &rm) && rm.MatchErr == nil {
-				s.methodNotAllowed(w, req)
-				return
-			}
+		if allowed := allowedMethods(api, req); len(allowed) > 0 {
+			s.methodNotAllowed(w, req)
+			return
 		}
 		s.notFound(w, req)
 	})
 	api.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	s.apiRouter = api
 
 	get := func(path string, h http.HandlerFunc) {
 		api.HandleFunc(path, h).Methods(http.MethodGet, http.MethodHead)
@@ -84,6 +82,7 @@ func (s *Server) routes() http.Handler {
 	// observers (§5.8)
 	get("/observers", s.listObservers)
 	get("/observers/{id}", s.getObserver)
+	get("/observer", s.getObserver) // ?id= form for "." and ".." ids (issue 9)
 
 	// paths, hops, traces, misc (§5.9, §5.10)
 	get("/resolve-hops", s.resolveHops)
@@ -105,6 +104,14 @@ func (s *Server) routes() http.Handler {
 			return
 		}
 		if req.URL.Path == "/api" || strings.HasPrefix(req.URL.Path, "/api/") {
+			// Here, not in measure: fallback 404/405 answers carry it too.
+			w.Header().Set("X-CoreScope-Status", s.statusWord())
+			if req.ContentLength > maxAPIBodyBytes {
+				// Before any handler reads: no 100 Continue goes out (see decodeBody).
+				s.writeError(w, req, errBodyTooLarge)
+				return
+			}
+			req.Body = http.MaxBytesReader(w, req.Body, maxAPIBodyBytes)
 			r.ServeHTTP(w, req)
 			return
 		}
@@ -124,6 +131,27 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, statusError(http.StatusNotFound, "unknown API endpoint: "+r.URL.Path))
 }
 
+// methodNotAllowed answers 405 with the Allow header (RFC 9110 §15.5.6).
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if allowed := allowedMethods(s.apiRouter, r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+	}
 	s.writeError(w, r, statusError(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path))
+}
+
+// probeMethods are the methods the route table uses, in Allow-header order.
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut}
+
+// allowedMethods lists the methods some route accepts for r's path.
+func allowedMethods(api *mux.Router, r *http.Request) []string {
+	var out []string
+	for _, m := range probeMethods {
+		var rm mux.RouteMatch
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if api.Match(probe, &rm) && rm.MatchErr == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

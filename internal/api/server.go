@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/corescope/corescope/internal/channel"
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/live"
@@ -79,9 +81,13 @@ type Server struct {
 	geoMu                 sync.Mutex // serializes config.json rewrites
 	geoFilter             atomic.Pointer[config.GeoFilter]
 
+	keyGuard *keyGuard // API-key guess throttling
+
 	cache   *respCache // nil = off
 	handler http.Handler
 	specDoc []byte // /api/spec, built once from the route table
+	// apiRouter is the /api subrouter (405 answers probe it for Allow).
+	apiRouter *mux.Router
 }
 
 type storeBox struct{ s Store }
@@ -112,6 +118,7 @@ func New(opts Options) (*Server, error) {
 		perf:    newPerfRecorder(opts.Now()),
 
 		heavy:      make(chan struct{}, runtime.GOMAXPROCS(0)),
+		keyGuard:   newKeyGuard(opts.Now),
 		configDir:  opts.ConfigDir,
 		configPath: opts.ConfigPath,
 	}

@@ -46,6 +46,7 @@ var routeDocs = map[string]string{
 	"GET /api/channels/{hash}/messages": "A channel's messages",
 	"GET /api/observers":                "Active observers",
 	"GET /api/observers/{id}":           "One observer",
+	"GET /api/observer":                 "One observer by ?id= (for ids such as \"..\" that a URL path cannot carry)",
 	"GET /api/resolve-hops":             "Hop prefixes → candidate nodes",
 	"GET /api/traces/{hash}":            "Every observation of a packet, oldest first",
 	"GET /api/iata-coords":              "Built-in airport coordinates",

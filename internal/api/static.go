@@ -51,7 +51,7 @@ func newStaticFiles(fsys fs.FS, fromDisk bool, log *slog.Logger) (*staticFiles, 
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
+		if d.IsDir() || !isAsset(p) {
 			return nil
 		}
 		b, err := fs.ReadFile(fsys, p)
@@ -219,6 +219,10 @@ func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := strings.TrimPrefix(p, "/")
 	f, err := st.fsys.Open(name)
+	if err == nil && !isAsset(name) {
+		f.Close()
+		err = fs.ErrNotExist
+	}
 	if err == nil {
 		defer f.Close()
 		fi, statErr := f.Stat()
@@ -250,6 +254,18 @@ func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	st.serveIndex(w, r) // client route
 }
+
+// assetExts are the file types of the web app. public/ also holds files
+// that are not (embed.go for go:embed, notes, licences): those are never
+// served, whatever the URL.
+var assetExts = map[string]bool{
+	".html": true, ".js": true, ".mjs": true, ".css": true, ".json": true, ".map": true,
+	".png": true, ".svg": true, ".ico": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".webmanifest": true, ".wasm": true,
+}
+
+// isAsset reports whether the file at p (slash-separated) may be served.
+func isAsset(p string) bool { return assetExts[strings.ToLower(path.Ext(p))] }
 
 func (st *staticFiles) serveIndex(w http.ResponseWriter, r *http.Request) {
 	idx := st.index
