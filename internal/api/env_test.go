@@ -7,31 +7,21 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/db"
+	"github.com/corescope/corescope/internal/fixtures"
 	"github.com/corescope/corescope/internal/store"
 )
-
-const fixturePath = "../../../shared/testdata/corescope-fixture.db"
 
 // fixtureDB copies the database written by the original CoreScope into a
 // temp dir and migrates it, as the ingestor would on first start.
 func fixtureDB(t testing.TB) string {
 	t.Helper()
-	src, err := os.ReadFile(fixturePath)
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "meshcore.db")
-	if err := os.WriteFile(path, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := fixtures.CopyFixtureDB(t, "meshcore.db")
 	ctx := context.Background()
 	w, err := db.Open(ctx, path)
 	if err != nil {

@@ -3,14 +3,12 @@ package db
 import (
 	"context"
 	"database/sql"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-const fixtureDB = "../../../shared/testdata/corescope-fixture.db"
+	"github.com/corescope/corescope/internal/fixtures"
+)
 
 // mustOpen opens a fresh migrated writer in t.TempDir with a fixed clock.
 func mustOpen(t testing.TB, now func() time.Time) *Writer {
@@ -27,27 +25,7 @@ func mustOpen(t testing.TB, now func() time.Time) *Writer {
 // copyFixture copies the original CoreScope's database to a temp dir.
 func copyFixture(t testing.TB) string {
 	t.Helper()
-	src := fixtureDB
-	if _, err := os.Stat(src); err != nil {
-		src = "/work/shared/testdata/corescope-fixture.db"
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatalf("open fixture: %v", err)
-	}
-	defer in.Close()
-	dst := filepath.Join(t.TempDir(), "fixture.db")
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return fixtures.CopyFixtureDB(t, "fixture.db")
 }
 
 func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int64 {

@@ -5,17 +5,17 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corescope/corescope/internal/db"
+	"github.com/corescope/corescope/internal/fixtures"
 	"github.com/corescope/corescope/internal/ingesttest"
 )
 
-// vector is one entry of ../shared/testdata/packets.json.
+// vector is one entry of the test vectors (testdata/packets.json at the
+// repository root).
 type vector struct {
 	Name   string `json:"name"`
 	Hex    string `json:"hex"`
@@ -46,10 +46,7 @@ type vector struct {
 
 func loadVectors(t testing.TB) []vector {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "testdata", "packets.json"))
-	if err != nil {
-		t.Fatalf("read packets.json: %v", err)
-	}
+	b := fixtures.ReadVectors(t)
 	var vs []vector
 	if err := json.Unmarshal(b, &vs); err != nil {
 		t.Fatalf("parse packets.json: %v", err)

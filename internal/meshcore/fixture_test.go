@@ -12,7 +12,7 @@ import (
 )
 
 // fixtureRow is one transmission of CoreScope's fixture DB
-// (../shared/testdata/corescope-fixture.db), extracted to
+// (testdata/corescope-fixture.db at the repository root), extracted to
 // testdata/fixture_rows.json: raw_hex for every row, and the stored
 // decoded_json for GRP_TXT rows. The rows were written by several older
 // CoreScope versions, so only the properties below are compared (older rows

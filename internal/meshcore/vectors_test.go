@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/corescope/corescope/internal/channel"
+	"github.com/corescope/corescope/internal/fixtures"
 	"github.com/corescope/corescope/internal/meshcore"
 )
 
-// vector is one entry of ../shared/testdata/packets.json.
+// vector is one entry of the test vectors (testdata/packets.json at the
+// repository root; CORESCOPE_VECTORS overrides the path).
 type vector struct {
 	Name     string            `json:"name"`
 	Hex      string            `json:"hex"`
@@ -42,32 +41,8 @@ type vector struct {
 	} `json:"expect"`
 }
 
-// vectorsPath finds the shared test vectors relative to this file (the repo
-// sits next to ../shared).
-func vectorsPath(t testing.TB) string {
-	_, file, _, _ := runtime.Caller(0)
-	candidates := []string{
-		os.Getenv("CORESCOPE_VECTORS"),
-		filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "testdata", "packets.json"),
-		"/work/shared/testdata/packets.json",
-	}
-	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
-	}
-	t.Fatalf("packets.json not found (set CORESCOPE_VECTORS); tried %v", candidates)
-	return ""
-}
-
 func loadVectors(t testing.TB) []vector {
-	data, err := os.ReadFile(vectorsPath(t))
-	if err != nil {
-		t.Fatalf("read vectors: %v", err)
-	}
+	data := fixtures.ReadVectors(t)
 	var vs []vector
 	if err := json.Unmarshal(data, &vs); err != nil {
 		t.Fatalf("parse vectors: %v", err)

@@ -3,39 +3,20 @@ package store
 import (
 	"context"
 	"database/sql"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corescope/corescope/internal/db"
+	"github.com/corescope/corescope/internal/fixtures"
 )
-
-// fixturePath is the database written by the original CoreScope 13bdee57.
-const fixturePath = "../../../shared/testdata/corescope-fixture.db"
 
 // migratedFixture copies the fixture to a temp dir and migrates it with our
 // ingestor's migrations (the server only reads migrated databases).
 func migratedFixture(t *testing.T) *sql.DB {
 	t.Helper()
-	in, err := os.Open(fixturePath)
-	if err != nil {
-		t.Fatalf("open fixture: %v", err)
-	}
-	defer in.Close()
-	dst := filepath.Join(t.TempDir(), "fixture.db")
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	// The database written by the original CoreScope 13bdee57.
+	dst := fixtures.CopyFixtureDB(t, "fixture.db")
 	ctx := context.Background()
 	w, err := db.Open(ctx, dst)
 	if err != nil {
@@ -173,20 +154,7 @@ func TestLoadsOriginalFixtureDatabase(t *testing.T) {
 // migrated (the original's fixture as is), Run fails with an error naming the
 // problem and Ready/NotReadyReason say so; nothing panics.
 func TestRunReportsAnUnmigratedDatabase(t *testing.T) {
-	in, err := os.Open(fixturePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	dst := filepath.Join(t.TempDir(), "raw.db")
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	out.Close()
+	dst := fixtures.CopyFixtureDB(t, "raw.db")
 	rd, err := db.OpenReader(context.Background(), dst)
 	if err != nil {
 		t.Fatal(err)
