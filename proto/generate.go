@@ -10,3 +10,7 @@
 package corescopepb
 
 //go:generate protoc --go_out=. --go_opt=paths=source_relative api.proto
+
+// analytics.proto imports nothing, so it also generates where protoc lacks the
+// well-known types (Debian's protobuf-compiler without libprotobuf-dev).
+//go:generate protoc --go_out=. --go_opt=paths=source_relative analytics.proto

@@ -239,6 +239,8 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 			a.fail(err)
 		}
 	}()
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.api.RunAnalytics(ctx) }() // idles until the store has loaded
 	go func() {
 		<-ctx.Done()
 		a.shutdown()

@@ -185,6 +185,7 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 		{"DELETE", "/api/packets", "", 405, &pb.Error{}, asIs},
 		{"GET", "/api/nodes/" + strings.Repeat("0", 64), "", 404, &pb.Error{}, asIs},
 	}
+	cases = append(cases, analyticsContractCases(t, ts.URL)...)
 	checkRelayFields(t, ts.URL, minRelayed)
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {

@@ -102,6 +102,11 @@ func newServer(t testing.TB, cfg *config.Config, st Store, mod func(*Options)) (
 	if st != nil {
 		s.SetStore(st)
 	}
+	// The analytics recomputer runs next to the store, as in cmd/server.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.RunAnalytics(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return s, ts

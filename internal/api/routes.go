@@ -84,6 +84,9 @@ func (s *Server) routes() http.Handler {
 	get("/observers/{id}", s.getObserver)
 	get("/observer", s.getObserver) // ?id= form for "." and ".." ids (issue 9)
 
+	// mesh analytics (§5.6, /api/scope-stats): internal/analytics via analytics.go
+	get("/analytics/roles", s.analyticsRoles)
+
 	// paths, hops, traces, misc (§5.9, §5.10)
 	get("/resolve-hops", s.resolveHops)
 	get("/traces/{hash}", s.traces)

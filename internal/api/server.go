@@ -83,7 +83,8 @@ type Server struct {
 
 	keyGuard *keyGuard // API-key guess throttling
 
-	cache   *respCache // nil = off
+	an      *meshAnalytics // analytics engine + mesh analytics handles (analytics.go)
+	cache   *respCache     // nil = off
 	handler http.Handler
 	specDoc []byte // /api/spec, built once from the route table
 	// apiRouter is the /api subrouter (405 answers probe it for Allow).
@@ -137,6 +138,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.static = st
+	s.an = s.newMeshAnalytics()
 	if opts.ResponseCacheTTL > 0 {
 		s.cache = newRespCache(opts.ResponseCacheTTL, opts.Config.Compression.Gzip, opts.Now, s.storeGeneration)
 	}
@@ -163,6 +165,7 @@ func (s *Server) SetStore(st Store) {
 	defer s.geoMu.Unlock()
 	st.SetGeoFilter(s.geoFilter.Load())
 	s.store.Store(&storeBox{s: st})
+	s.an.engine.SetSource(st)
 }
 
 // SetNotReady records why there is no store yet (shown by /api/healthz).

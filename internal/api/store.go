@@ -16,6 +16,9 @@ type Store interface {
 	Memory() store.MemoryStats
 	Stats(now time.Time) store.Stats
 	DroppedLiveBatches() int64
+	// Generation and Snapshot feed the analytics engine (analytics.Source).
+	Generation() uint64
+	Snapshot() *store.Snapshot
 
 	PacketViews(q store.PacketQuery) store.PacketViewPage
 	NodePacketViews(nodes []string, q store.PacketQuery) store.PacketViewPage

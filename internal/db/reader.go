@@ -370,3 +370,22 @@ func ReadMetricsOldest(ctx context.Context, q Querier) (string, error) {
 	}
 	return ts.String, nil
 }
+
+// NeighborEdgeRow is one neighbor_edges row (STORAGE.md §3.7).
+type NeighborEdgeRow struct {
+	NodeA, NodeB string
+	Count        int64
+	LastSeen     sql.NullString
+}
+
+const rdEdgeColumns = `node_a, node_b, COALESCE(count, 0), last_seen`
+
+// ReadNeighborEdges returns the neighbor_edges rows with last_seen >= since
+// (every row when since is ""). The ingestor's builder only ever raises
+// last_seen, so the incremental form (idx_neighbor_edges_last_seen) sees every
+// changed edge; rows removed by retention disappear at the next full read.
+func ReadNeighborEdges(ctx context.Context, q Querier, since string) ([]NeighborEdgeRow, error) {
+	return readSince(ctx, q, "neighbor_edges", rdEdgeColumns, since, func(rows *sql.Rows, r *NeighborEdgeRow) error {
+		return rows.Scan(&r.NodeA, &r.NodeB, &r.Count, &r.LastSeen)
+	})
+}

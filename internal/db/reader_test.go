@@ -25,6 +25,7 @@ func TestReaderQueriesUseIndexes(t *testing.T) {
 		{"observers since", `SELECT ` + rdObserverColumns + ` FROM observers WHERE last_seen >= ?`, []any{"2026"}, "idx_observers_last_seen"},
 		{"metrics since", `SELECT ` + rdMetricsColumns + ` FROM observer_metrics WHERE timestamp >= ? ORDER BY timestamp`, []any{"2026"}, "idx_observer_metrics_timestamp"},
 		{"metrics oldest", `SELECT MIN(timestamp) FROM observer_metrics`, nil, "idx_observer_metrics_timestamp"},
+		{"neighbor edges since", `SELECT ` + rdEdgeColumns + ` FROM neighbor_edges WHERE last_seen >= ?`, []any{"2026"}, "idx_neighbor_edges_last_seen"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

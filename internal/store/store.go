@@ -122,6 +122,7 @@ type Store struct {
 	observers atomic.Pointer[observerSet]
 	metrics   atomic.Pointer[MetricsSet] // observer_metrics (metrics.go)
 	geo       atomic.Pointer[geoTest]
+	edges     atomic.Pointer[edgeSet] // neighbor_edges (edges.go)
 
 	prog    progress
 	mem     memCounters
@@ -208,6 +209,9 @@ func (s *Store) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.syncMetrics(ctx, s.db, false); err != nil {
+		return err
+	}
+	if err := s.reloadEdges(ctx, s.db, ""); err != nil {
 		return err
 	}
 	maxTx, maxObs, err := db.ReadMaxIDs(ctx, s.db)

@@ -57,8 +57,12 @@ func (s *Store) tick(ctx context.Context) (err error) {
 		return nil
 	}
 	obsSince, nodeSince := s.observers.Load().maxSeen, s.nodes.Load().maxSeen
+	edgeSince := ""
+	if es := s.edges.Load(); es != nil {
+		edgeSince = es.maxSeen
+	}
 	if full {
-		obsSince, nodeSince = "", ""
+		obsSince, nodeSince, edgeSince = "", "", ""
 		st.lastFullReload = now
 	}
 	// One read transaction: a consistent WAL snapshot, so every observation read
@@ -81,6 +85,9 @@ func (s *Store) tick(ctx context.Context) (err error) {
 		return err
 	}
 	if err := s.syncMetrics(ctx, rtx, full); err != nil {
+		return err
+	}
+	if err := s.reloadEdges(ctx, rtx, edgeSince); err != nil {
 		return err
 	}
 	for {
