@@ -10,8 +10,11 @@ import (
 const (
 	maxHashLen   = 128
 	maxRawHexLen = 4096
-	maxIDLen     = 256
-	maxTextLen   = 1 << 16
+	// MaxIDLen bounds ids, names and regions. Exported so the ingestor
+	// rejects a message with a longer field whole, before any of its rows
+	// reaches a batch.
+	MaxIDLen   = 256
+	maxTextLen = 1 << 16
 )
 
 // validIndexes lists, per kind, the rows of a Batch that passed validation.
@@ -50,9 +53,9 @@ func observerProblem(o *ObserverUpsert) string {
 	switch {
 	case o.ID == "":
 		return "empty observer id"
-	case len(o.ID) > maxIDLen:
+	case len(o.ID) > MaxIDLen:
 		return "observer id too long"
-	case len(o.Name) > maxIDLen || len(o.IATA) > maxIDLen:
+	case len(o.Name) > MaxIDLen || len(o.IATA) > MaxIDLen:
 		return "observer name or iata too long"
 	case badFloat(o.NoiseFloor):
 		return "noise floor is not a finite number"
@@ -82,7 +85,7 @@ func observationProblem(o *Observation) string {
 		return "empty transmission hash"
 	case o.Timestamp <= 0:
 		return "timestamp not set"
-	case len(o.ObserverID) > maxIDLen:
+	case len(o.ObserverID) > MaxIDLen:
 		return "observer id too long"
 	case len(o.RawHex) > maxRawHexLen:
 		return "raw hex too long"
@@ -98,11 +101,11 @@ func nodeProblem(n *NodeUpsert) string {
 	switch {
 	case n.PublicKey == "":
 		return "empty public key"
-	case len(n.PublicKey) > maxIDLen:
+	case len(n.PublicKey) > MaxIDLen:
 		return "public key too long"
 	case n.Seen.IsZero():
 		return "seen time not set"
-	case len(n.Name) > maxIDLen:
+	case len(n.Name) > MaxIDLen:
 		return "name too long"
 	case badFloat(n.Lat) || badFloat(n.Lon) || badFloat(n.TemperatureC):
 		return "lat, lon or temperature is not a finite number"

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/corescope/corescope/internal/db"
 )
 
 // MaxPayloadBytes bounds one MQTT payload. A meshcoretomqtt packet message is
@@ -42,6 +44,7 @@ const (
 	DropBadSignature  = "bad_signature"  // ADVERT with an invalid Ed25519 signature (row in dropped_packets)
 	DropForeignAdvert = "foreign_advert" // ADVERT outside geo_filter with foreignAdverts.mode=drop
 	DropEmptyText     = "empty_text"     // companion message without text
+	DropInvalidField  = "invalid_field"  // id/name/region over db.MaxIDLen bytes, channel index outside 0..255
 	DropWriteError    = "write_error"    // the database rejected the row
 )
 
@@ -142,6 +145,29 @@ func (n num) int() *int64 {
 	}
 	v := int64(math.Round(n.v))
 	return &v
+}
+
+// numRange is the plausible range of a numeric field. A value outside it is
+// treated like an unparseable one (stored as NULL, INGEST §10): a hostile or
+// broken bridge cannot plant 1e300 dBm or a negative uptime.
+type numRange struct{ lo, hi float64 }
+
+var (
+	rangeSNR     = numRange{-128, 128} // dB; LoRa reports about -20..+15
+	rangeRSSI    = numRange{-300, 100} // dBm
+	rangeNoise   = numRange{-300, 100} // dBm
+	rangeScore   = numRange{math.MinInt32, math.MaxInt32}
+	rangeBattery = numRange{0, 100_000}        // mV
+	rangeUint32  = numRange{0, math.MaxUint32} // firmware counters, seconds, epoch seconds
+	rangeChannel = numRange{0, 255}            // companion channel slot (uint8)
+)
+
+// in returns n, or an unset num when n is outside r.
+func (n num) in(r numRange) num {
+	if n.ok && (n.v < r.lo || n.v > r.hi) {
+		return num{}
+	}
+	return n
 }
 
 // unitSuffixes are stripped case-insensitively before parsing numeric strings
@@ -319,6 +345,33 @@ func splitTopic(topic string) (segs [4]string, n int) {
 // rules of INGEST §2.4 and §4 that do not depend on configuration. It returns
 // a *DropError for messages that are not ingested. It never panics on any input.
 func ParseMessage(topic string, payload []byte) (*Envelope, error) {
+	env, err := parseMessage(topic, payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLengths(env); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// checkLengths rejects a message whose observer id, name or region the
+// database would refuse. Checked here, before any row is built, so such a
+// message is stored not at all and counted once as invalid_field (rather than
+// half stored: an observation without its observer, or a transmission
+// without its observation, counted as a write error).
+func checkLengths(env *Envelope) error {
+	for _, f := range [...]struct{ name, v string }{
+		{"observer id", env.ObserverID}, {"origin", env.Origin}, {"region", env.Region},
+	} {
+		if len(f.v) > db.MaxIDLen {
+			return drop(DropInvalidField, fmt.Errorf("%s of %d bytes exceeds %d", f.name, len(f.v), db.MaxIDLen))
+		}
+	}
+	return nil
+}
+
+func parseMessage(topic string, payload []byte) (*Envelope, error) {
 	if len(payload) > MaxPayloadBytes {
 		return nil, drop(DropOversized, fmt.Errorf("payload of %d bytes exceeds %d", len(payload), MaxPayloadBytes))
 	}
@@ -345,9 +398,9 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 		env.Meta = w.meta()
 		return env, nil
 	}
-	env.SNR = pick(w.SNR, w.SNRLower).float()
-	env.RSSI = pick(w.RSSI, w.RSSILower).float()
-	env.Score = pick(w.Score, w.ScoreUpper).int()
+	env.SNR = pick(w.SNR, w.SNRLower).in(rangeSNR).float()
+	env.RSSI = pick(w.RSSI, w.RSSILower).in(rangeRSSI).float()
+	env.Score = pick(w.Score, w.ScoreUpper).in(rangeScore).int()
 	env.Direction = pickStr(w.Direction, w.DirectionUp)
 	if raw := cleanHex(w.Raw); raw != "" {
 		env.Kind = KindPacket
@@ -364,24 +417,44 @@ func ParseMessage(topic string, payload []byte) (*Envelope, error) {
 		env.ObserverID = "companion"
 		env.Origin = "L1 Pro (BLE)"
 		env.Region = ""
-		env.SenderTimestamp = w.SenderTS.int()
+		env.SenderTimestamp = w.SenderTS.in(rangeUint32).int()
 		if segs[2] == "channel" {
 			env.Kind = KindCompanionChannel
-			if w.ChannelIdx.ok {
-				env.ChannelIdx = int(w.ChannelIdx.v)
-			} else if n >= 4 {
-				idx, err := strconv.Atoi(segs[3])
-				if err != nil {
-					return nil, drop(DropUnknownTopic, fmt.Errorf("channel index %q: %w", segs[3], err))
-				}
-				env.ChannelIdx = idx
+			idx, err := channelIndex(w.ChannelIdx, segs[3], n >= 4)
+			if err != nil {
+				return nil, err
 			}
+			env.ChannelIdx = idx
 		} else {
 			env.Kind = KindCompanionDirect
 		}
 		return env, nil
 	}
 	return nil, drop(DropUnknownTopic, nil)
+}
+
+// channelIndex is the companion channel slot: channel_idx when sent, else
+// the topic's <n>, else 0. The index names the channel ("ch<n>"), so a value
+// outside 0..255 or with a fraction drops the message rather than storing a
+// channel that cannot exist (1e300 once became "ch-9223372036854775808").
+func channelIndex(js num, seg string, hasSeg bool) (int, error) {
+	var v float64
+	switch {
+	case js.ok:
+		v = js.v
+	case hasSeg:
+		idx, err := strconv.Atoi(seg)
+		if err != nil {
+			return 0, drop(DropUnknownTopic, fmt.Errorf("channel index %q: %w", seg, err))
+		}
+		v = float64(idx)
+	default:
+		return 0, nil
+	}
+	if v < rangeChannel.lo || v > rangeChannel.hi || v != math.Trunc(v) {
+		return 0, drop(DropInvalidField, fmt.Errorf("channel index %v outside 0..255", v))
+	}
+	return int(v), nil
 }
 
 func (w *wireJSON) meta() ObserverMeta {
@@ -391,14 +464,14 @@ func (w *wireJSON) meta() ObserverMeta {
 		Firmware:      strings.TrimSpace(pickStr(w.FirmwareVer, w.Firmware)),
 		ClientVersion: strings.TrimSpace(pickStr(w.ClientVerCC, w.ClientVer)),
 		Radio:         strings.TrimSpace(w.Radio),
-		BatteryMV:     pick(s.BatteryMV, t.BatteryMV).int(),
-		UptimeSecs:    pick(s.UptimeSecs, t.UptimeSecs).int(),
-		NoiseFloor:    pick(s.NoiseFloor, t.NoiseFloor).float(),
-		TxAirSecs:     pick(s.TxAirSecs, t.TxAirSecs).int(),
-		RxAirSecs:     pick(s.RxAirSecs, t.RxAirSecs).int(),
-		RecvErrors:    pick(s.RecvErrors, t.RecvErrors).int(),
-		PacketsSent:   pick(s.PacketsSent, t.PacketsSent).int(),
-		PacketsRecv:   pick(s.PacketsRecv, t.PacketsRecv).int(),
+		BatteryMV:     pick(s.BatteryMV, t.BatteryMV).in(rangeBattery).int(),
+		UptimeSecs:    pick(s.UptimeSecs, t.UptimeSecs).in(rangeUint32).int(),
+		NoiseFloor:    pick(s.NoiseFloor, t.NoiseFloor).in(rangeNoise).float(),
+		TxAirSecs:     pick(s.TxAirSecs, t.TxAirSecs).in(rangeUint32).int(),
+		RxAirSecs:     pick(s.RxAirSecs, t.RxAirSecs).in(rangeUint32).int(),
+		RecvErrors:    pick(s.RecvErrors, t.RecvErrors).in(rangeUint32).int(),
+		PacketsSent:   pick(s.PacketsSent, t.PacketsSent).in(rangeUint32).int(),
+		PacketsRecv:   pick(s.PacketsRecv, t.PacketsRecv).in(rangeUint32).int(),
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 var dropReasons = []string{
 	DropInvalidJSON, DropOversized, DropIgnoredTopic, DropUnknownTopic, DropBlacklisted,
 	DropIATAFiltered, DropDecodeError, DropInvalidAdvert, DropBadSignature, DropForeignAdvert,
-	DropEmptyText, DropWriteError,
+	DropEmptyText, DropInvalidField, DropWriteError,
 }
 
 func dropIndex(reason string) int {
