@@ -142,6 +142,13 @@ func TestInvalidConfigNamesFileAndKey(t *testing.T) {
 		{"thresholds inverted", `{"healthThresholds":{"nodeDegradedHours":48}}`, nil, []string{"healthThresholds.nodeDegradedHours"}},
 		{"batch size", `{"ingest":{"batchSize":0}}`, nil, []string{"ingest.batchSize"}},
 		{"two problems at once", `{"port":0,"metrics":{"sampleIntervalSec":0}}`, nil, []string{"port", "metrics.sampleIntervalSec"}},
+		{"topic filter # not last", `{"mqttSources":[{"name":"x","broker":"tcp://a:1","topics":["meshcore/#","meshcore/#/bad"]}]}`, nil, []string{"mqttSources[0].topics[1]", `"#" must be the last level`}},
+		{"topic filter partial +", `{"mqttSources":[{"name":"x","broker":"tcp://a:1","topics":["meshcore/SJC+/#"]}]}`, nil, []string{"mqttSources[0].topics[0]", `"+" must occupy a whole level`}},
+		{"legacy mqtt.topic", `{"mqtt":{"broker":"tcp://a:1","topic":"meshcore/a#"}}`, nil, []string{"mqtt.topic", `"#"`}},
+		{"env MQTT_TOPIC", `{}`, env("MQTT_BROKER", "tcp://a:1", "MQTT_TOPIC", "x/#/y"), []string{"topics[0]", `"#"`}},
+		{"null file", "null\n", nil, []string{"JSON object", `"null"`}},
+		{"array file", `[{"port":1}]`, nil, []string{"JSON object"}},
+		{"BOM then null", "\uFEFFnull", nil, []string{"JSON object"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,6 +341,33 @@ func documented(obj map[string]json.RawMessage, typ reflect.Type, prefix string,
 				}
 				documented(union, ft.Elem(), prefix+name+"[].", missing)
 			}
+		}
+	}
+}
+
+// TestBOMIsAccepted: a config saved by an editor that writes a UTF-8 byte
+// order mark loads like the same file without it (it used to fail with
+// "invalid character 'ï'").
+func TestBOMIsAccepted(t *testing.T) {
+	p := writeFile(t, "\uFEFF{\"port\": 3001, \"mqttSources\":[{\"name\":\"x\",\"broker\":\"tcp://a:1\",\"topics\":[\"meshcore/+/+/packets\"]}]}")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatalf("Load with BOM: %v", err)
+	}
+	if c.Port != 3001 || len(c.Sources) != 1 || c.Sources[0].Topics[0] != "meshcore/+/+/packets" {
+		t.Errorf("config read through a BOM: port %d, sources %+v", c.Port, c.Sources)
+	}
+}
+
+func TestCheckTopicFilter(t *testing.T) {
+	for _, ok := range []string{"#", "meshcore/#", "+/+/x", "meshcore/+/+/packets", "a//b", "/", "$share/g/meshcore/#", "$SYS/#", "a b/c"} {
+		if err := CheckTopicFilter(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "meshcore/#/bad", "#/x", "a#", "a/b#", "a+/b", "a/+b", "x\x00y", "\xff", "$share/g", "$share//a", "$share/g+/a", strings.Repeat("a", 65536)} {
+		if err := CheckTopicFilter(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

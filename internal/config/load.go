@@ -90,8 +90,18 @@ func (c *Config) readFile(path string) error {
 	if len(data) > maxConfigBytes {
 		return fmt.Errorf("config %s: larger than %d bytes", path, maxConfigBytes)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	// A UTF-8 byte order mark (Windows editors add one) is not JSON; it
+	// carries no meaning in UTF-8, so it is dropped rather than refused.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
 		return fmt.Errorf("config %s: file is empty (delete it to use defaults)", path)
+	}
+	// json.Unmarshal accepts null (and leaves every default), and reports a
+	// top-level array or string in type-error terms: say what is wrong.
+	if trimmed[0] != '{' {
+		what := string(trimmed[:min(len(trimmed), 20)])
+		return fmt.Errorf("config %s: the file must hold a JSON object {...}, found %q (delete the file to use defaults)", path, what)
 	}
 	if err := json.Unmarshal(data, c); err != nil {
 		return fmt.Errorf("config %s: %s", path, describeJSONError(data, err))

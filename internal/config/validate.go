@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Validate checks every value once at startup. The returned error joins one
@@ -55,12 +56,19 @@ func (c *Config) Validate() error {
 		for j, t := range s.Topics {
 			if strings.TrimSpace(t) == "" {
 				bad(fmt.Sprintf("%s.topics[%d]", key, j), "empty topic")
+			} else if err := CheckTopicFilter(t); err != nil {
+				bad(fmt.Sprintf("%s.topics[%d]", key, j), "%v", err)
 			}
 		}
 	}
 	if len(c.Sources) == 0 && c.MQTT != nil && strings.TrimSpace(c.MQTT.Broker) != "" {
 		if err := checkBrokerURL(c.MQTT.Broker); err != nil {
 			bad("mqtt.broker", "%v", err)
+		}
+		if t := strings.TrimSpace(c.MQTT.Topic); t != "" {
+			if err := CheckTopicFilter(t); err != nil {
+				bad("mqtt.topic", "%v", err)
+			}
 		}
 	}
 	if c.EmbeddedBroker != "" {
@@ -214,4 +222,42 @@ func validateShape(key string, poly [][]float64, latMin, latMax, lonMin, lonMax 
 			bad(key, "bounding box out of range or min > max")
 		}
 	}
+}
+
+// CheckTopicFilter applies the MQTT 3.1.1 rules for a subscription filter
+// (§4.7.1): "#" only as the whole last level, "+" only as a whole level, no
+// NUL, valid UTF-8, at most 65535 bytes. A broker refuses a bad filter
+// (Mosquitto closes the connection) and the ingestor would run and ingest
+// nothing, so the config is refused at startup instead. A shared
+// subscription "$share/<group>/<filter>" is checked on its filter part.
+func CheckTopicFilter(f string) error {
+	switch {
+	case f == "":
+		return errors.New("empty topic filter")
+	case len(f) > 65535:
+		return fmt.Errorf("topic filter of %d bytes exceeds 65535", len(f))
+	case !utf8.ValidString(f):
+		return fmt.Errorf("topic filter %q is not valid UTF-8", f)
+	case strings.ContainsRune(f, 0):
+		return fmt.Errorf("topic filter %q contains a NUL character", f)
+	}
+	if rest, ok := strings.CutPrefix(f, "$share/"); ok {
+		group, filter, found := strings.Cut(rest, "/")
+		if !found || group == "" || strings.ContainsAny(group, "+#") || filter == "" {
+			return fmt.Errorf("shared subscription %q: want $share/<group>/<filter>", f)
+		}
+		f = filter
+	}
+	levels := strings.Split(f, "/")
+	for i, l := range levels {
+		switch {
+		case l == "#" && i != len(levels)-1:
+			return fmt.Errorf("topic filter %q: \"#\" must be the last level", f)
+		case l != "#" && strings.Contains(l, "#"):
+			return fmt.Errorf("topic filter %q: \"#\" must occupy a whole level", f)
+		case l != "+" && strings.Contains(l, "+"):
+			return fmt.Errorf("topic filter %q: \"+\" must occupy a whole level", f)
+		}
+	}
+	return nil
 }
