@@ -30,11 +30,22 @@ type sourceSettings struct {
 	heartbeatStalls time.Duration // repeat the warning (and reconnect) while still stalled
 }
 
+// maxReconnectBackoff caps the wait between two connection attempts. The
+// original's 30 s (doubling 1, 2, 4, 8, 16 s…) meant a broker restarted after
+// a 20 s outage was rejoined 27 s later; at 2 s a restarted broker is rejoined
+// within about 2 s. A refused connection costs the broker almost nothing, and
+// the attempt log lines are rate-limited (attemptLogEvery).
+const maxReconnectBackoff = 2 * time.Second
+
+// attemptLogEvery spaces the "connect failed"/"reconnecting" log lines of one
+// source during a long outage (the first attempt is always logged).
+const attemptLogEvery = 30 * time.Second
+
 func defaultSourceSettings() sourceSettings {
 	return sourceSettings{
 		keepAlive:       30 * time.Second,
 		connectTimeout:  10 * time.Second,
-		maxReconnect:    30 * time.Second,
+		maxReconnect:    maxReconnectBackoff,
 		stallAfter:      5 * time.Minute,
 		stallRecheck:    60 * time.Second,
 		heartbeatStalls: time.Hour,
@@ -65,6 +76,7 @@ type source struct {
 	attempts       atomic.Uint64
 	stalls         atomic.Uint64
 	lastErr        atomic.Pointer[string]
+	lastAttemptLog atomic.Int64 // unix nanos of the last attempt log line; 0 after a connect
 
 	// watchdog state, touched only by the watchdog goroutine.
 	stalled       bool
@@ -201,13 +213,27 @@ func (s *source) onAttempt(_ *url.URL, tlsCfg *tls.Config) *tls.Config {
 // own backoff up to maxReconnect); one log line per attempt.
 func (s *source) onReconnecting(_ mqtt.Client, _ *mqtt.ClientOptions) {
 	n := s.reconnects.Add(1)
-	s.log.Info("mqtt reconnecting", "reconnects", n, "broker", redactBroker(s.cfg.Broker))
+	if s.logAttempt() {
+		s.log.Info("mqtt reconnecting", "reconnects", n, "attempts", s.attempts.Load(), "broker", redactBroker(s.cfg.Broker))
+	}
+}
+
+// logAttempt reports whether a connection attempt should be logged: the
+// first after a connection, then one per attemptLogEvery.
+func (s *source) logAttempt() bool {
+	now := time.Now().UnixNano()
+	last := s.lastAttemptLog.Load()
+	if last != 0 && now-last < int64(attemptLogEvery) {
+		return false
+	}
+	return s.lastAttemptLog.CompareAndSwap(last, now)
 }
 
 func (s *source) onConnect(c mqtt.Client) {
 	now := time.Now()
 	s.connected.Store(true)
 	s.lastConnect.Store(now.UnixNano())
+	s.lastAttemptLog.Store(0)
 	filters := make(map[string]byte, len(s.cfg.Topics))
 	for _, t := range s.cfg.Topics {
 		filters[t] = 1 // QoS 1: at-least-once
@@ -271,8 +297,10 @@ func (s *source) connectLoop(done chan struct{}) {
 			return
 		}
 		s.setErr(fmt.Errorf("connect: %w", err))
-		s.log.Warn("mqtt connect failed", "attempt", s.attempts.Load(), "broker", redactBroker(s.cfg.Broker),
-			"err", err, "retry_in", backoff)
+		if s.logAttempt() {
+			s.log.Warn("mqtt connect failed", "attempt", s.attempts.Load(), "broker", redactBroker(s.cfg.Broker),
+				"err", err, "retry_in", backoff, "next_log_in", attemptLogEvery)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-done:

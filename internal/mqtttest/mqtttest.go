@@ -19,6 +19,7 @@ type Broker struct {
 	URL  string
 	Port int
 	Dir  string // config, persistence and log directory
+	bin  string
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
 }
@@ -75,10 +76,16 @@ log_dest file %s/mosquitto.log
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatalf("write mosquitto config: %v", err)
 	}
+	b.bin = bin
 	cmd := exec.Command(bin, "-c", conf)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}
+	return b.wait(cmd)
+}
+
+// wait tracks cmd as the broker process and waits until it listens.
+func (b *Broker) wait(cmd *exec.Cmd) error {
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
@@ -113,6 +120,23 @@ func (b *Broker) Stop() {
 	_ = b.cmd.Process.Kill()
 	<-b.done
 	b.cmd = nil
+}
+
+// Restart starts the broker again on the same port with the same config
+// and persistence directory, as after an outage; call Stop first. It fails
+// the test if the broker does not listen within 10 s.
+func (b *Broker) Restart(t testing.TB) {
+	t.Helper()
+	if b.cmd != nil {
+		t.Fatal("mqtttest: Restart of a running broker (call Stop first)")
+	}
+	cmd := exec.Command(b.bin, "-c", filepath.Join(b.Dir, "mosquitto.conf"))
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("restart mosquitto: %v", err)
+	}
+	if err := b.wait(cmd); err != nil {
+		t.Fatalf("restart mosquitto: %v", err)
+	}
 }
 
 func freePort(t testing.TB) int {
