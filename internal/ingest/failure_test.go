@@ -33,13 +33,13 @@ func TestPoisonRowDoesNotBlockTheBatch(t *testing.T) {
 	b := mqtttest.Start(t)
 	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
 	ing := ingesttest.Start(t, b.URL, dbPath)
-	execSQL(t, dbPath, `CREATE TRIGGER poison BEFORE INSERT ON observations WHEN NEW.snr = -999 BEGIN SELECT RAISE(ABORT, 'poison'); END`)
+	execSQL(t, dbPath, `CREATE TRIGGER poison BEFORE INSERT ON observations WHEN NEW.snr = -99.5 BEGIN SELECT RAISE(ABORT, 'poison'); END`)
 	obs := strings.Repeat("7C", 32)
 	var msgs []ingesttest.Message
 	for i := range 12 {
 		snr := "3"
 		if i%6 == 5 {
-			snr = "-999"
+			snr = "-99.5"
 		}
 		msgs = append(msgs, packetMsg("SEA", obs, "p", uniqueTxt(i), snr, "-1"))
 	}
@@ -91,13 +91,13 @@ func TestMessageFailingOnItsOwnIsAbandoned(t *testing.T) {
 	b := mqtttest.Start(t)
 	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
 	ing := ingesttest.Start(t, b.URL, dbPath)
-	execSQL(t, dbPath, `CREATE TRIGGER stuck BEFORE INSERT ON observations WHEN NEW.snr = -998 BEGIN SELECT json('{'); END`)
+	execSQL(t, dbPath, `CREATE TRIGGER stuck BEFORE INSERT ON observations WHEN NEW.snr = -98.5 BEGIN SELECT json('{'); END`)
 	obs := strings.Repeat("6E", 32)
 	var msgs []ingesttest.Message
 	for i := range 8 {
 		snr := "2"
 		if i == 3 {
-			snr = "-998"
+			snr = "-98.5"
 		}
 		msgs = append(msgs, packetMsg("SEA", obs, "s", uniqueTxt(i), snr, "-1"))
 	}
