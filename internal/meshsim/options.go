@@ -43,6 +43,10 @@ type Options struct {
 	// far from their clock as observer clock skew, and generated history is
 	// hours old by design.
 	NaiveTimestamps bool
+	// ChatText, when set, replaces the generated text of a channel message
+	// (after "Sender: ") from sender; tests use it to send hostile texts
+	// through the real encryption and ingest path.
+	ChatText func(sender *Node, channel, text string) string
 }
 
 // DefaultRegions returns the default regions: Seattle and Portland.

@@ -220,7 +220,11 @@ func (s *Sim) buildGroup(x *tx, rn *regionNodes, data bool) {
 		if n.HasLocation {
 			lat, lon = n.Lat, n.Lon
 		}
-		text := n.Name + ": " + chatText(r, ch.name, s.opts.Regions[n.region].Places, lat, lon)
+		body := chatText(r, ch.name, s.opts.Regions[n.region].Places, lat, lon)
+		if s.opts.ChatText != nil {
+			body = s.opts.ChatText(n, ch.name, body)
+		}
+		text := n.Name + ": " + body
 		text = truncUTF8(text, maxPayloadLen-3-5-16) // stays within 184 bytes after padding
 		plain = append(plain, 0)                     // flags: txt_type 0, attempt 0
 		plain = append(plain, text...)

@@ -131,54 +131,99 @@ func poll(t *testing.T, what string, d time.Duration, fn func() (bool, string)) 
 	t.Fatalf("timed out after %s waiting for %s (last state: %s)", d, what, last)
 }
 
-// buildWorkload returns the simulated messages with one node renamed to xssName, that node's
-// public key, the number of distinct transmissions, and the Sim to continue live traffic from.
+// Hostile strings carried through the real ingest path (signed adverts, encrypted channel
+// messages, observer status messages). Each would inject an element or run script if any page
+// put it into HTML; xss.spec.mjs looks for exactly these elements and for dialogs. Node names fit
+// the advert's 32 bytes.
+const (
+	hostileChatter  = `<svg data-x onload=alert(2)>`                    // a node that chats
+	hostileChatText = `<img src=x onerror=alert(3)><b data-x>bold</b>`  // its channel text
+	hostileObserver = `<b data-x>obs</b><img src=x onerror=alert(4)>`   // an observer's origin
+	hostileDevice   = `<img src=x onerror=alert(5)><i data-x>model</i>` // its model/firmware
+)
+
+// hostile holds who carries which hostile string in the workload.
+type hostile struct {
+	advertiser, chatter, observer string // node pubkeys / observer id
+}
+
+// apply renames the chosen node(s) and observer of sim and makes the chatter's texts hostile.
+func (h hostile) apply(sim *meshsim.Sim) {
+	for _, n := range sim.Nodes() {
+		switch n.PubKey {
+		case h.advertiser:
+			n.Name = xssName
+		case h.chatter:
+			n.Name = hostileChatter
+		}
+	}
+	for _, o := range sim.Observers() {
+		if o.ID == h.observer {
+			o.Name, o.Model, o.Firmware, o.ClientVersion, o.Radio = hostileObserver, hostileDevice, hostileDevice, hostileDevice, hostileDevice
+		}
+	}
+}
+
+// buildWorkload returns the simulated messages with hostile strings in node names (one
+// advertiser renamed to xssName, one channel chatter), chat texts and one observer's fields;
+// the advertiser's public key; the distinct transmissions; and the Sim to continue live traffic
+// from.
 func buildWorkload(t *testing.T) ([]meshsim.Message, string, map[string]bool, *meshsim.Sim) {
 	t.Helper()
-	opts := meshsim.Options{Seed: 42, Nodes: 60, Observers: 4, End: time.Now().UTC(), Duration: 10 * time.Minute}
-	// First pass finds a node that adverts in this workload; the second pass (same seed)
-	// renames it before generating, so its adverts carry the hostile name.
-	probe := meshsim.New(opts).Generate(workloadTx)
-	victim := ""
+	var h hostile
+	opts := meshsim.Options{Seed: 42, Nodes: 60, Observers: 4, End: time.Now().UTC(), Duration: 10 * time.Minute,
+		ChatText: func(n *meshsim.Node, _, text string) string {
+			if n.PubKey == h.chatter {
+				return hostileChatText
+			}
+			return text
+		}}
+	// First pass finds an advertiser and a channel chatter; the second pass (same seed) renames
+	// them before generating, so their adverts and messages carry the hostile strings.
+	probeSim := meshsim.New(opts)
+	located := map[string]bool{} // the maps must show the hostile nodes
+	for _, n := range probeSim.Nodes() {
+		located[n.PubKey] = n.HasLocation
+	}
+	probe := probeSim.Generate(workloadTx)
 	for _, m := range probe {
-		if m.Kind == meshsim.KindPacket && m.PayloadType == 4 && m.From != "" {
-			victim = m.From
-			break
+		if m.Kind != meshsim.KindPacket || m.From == "" {
+			continue
+		}
+		if m.PayloadType == 4 && h.advertiser == "" && located[m.From] {
+			h.advertiser = m.From
+		}
+		if m.PayloadType == 5 && m.Channel != "" && h.chatter == "" && m.From != h.advertiser {
+			h.chatter = m.From
+		}
+		if h.observer == "" {
+			h.observer = m.ObserverID
 		}
 	}
-	if victim == "" {
-		t.Fatal("meshsim workload contains no advert to carry the XSS name")
+	if h.advertiser == "" || h.chatter == "" {
+		t.Fatalf("meshsim workload lacks an advert or channel message to carry hostile strings: %+v", h)
 	}
 	sim := meshsim.New(opts)
-	for _, n := range sim.Nodes() {
-		if n.PubKey == victim {
-			n.Name = xssName
-		}
-	}
+	h.apply(sim)
 	msgs := sim.Generate(workloadTx)
 	hashes := map[string]bool{}
-	advertised := false
+	advertised, chatted := false, false
 	for _, m := range msgs {
 		if m.Kind != meshsim.KindPacket {
 			continue
 		}
 		hashes[m.Hash] = true
-		if m.PayloadType == 4 && m.From == victim {
-			advertised = true
-		}
+		advertised = advertised || (m.PayloadType == 4 && m.From == h.advertiser)
+		chatted = chatted || (m.PayloadType == 5 && m.From == h.chatter && strings.Contains(m.Text, hostileChatText))
 	}
-	if !advertised {
-		t.Fatalf("renamed node %s sends no advert in the second pass", victim)
+	if !advertised || !chatted {
+		t.Fatalf("hostile node sends no advert (%v) or hostile chat (%v) in the second pass", advertised, chatted)
 	}
 	// Live traffic comes from a second Sim of the same mesh (same seed, same keys) whose
 	// transmission counter starts at zero, so Live(maxTx=k) makes exactly one more packet.
 	live := meshsim.New(opts)
-	for _, n := range live.Nodes() {
-		if n.PubKey == victim {
-			n.Name = xssName
-		}
-	}
-	return msgs, victim, hashes, live
+	h.apply(live)
+	return msgs, h.advertiser, hashes, live
 }
 
 // publishKinds are the Go-side publishers a spec can ask for with POST PUBLISH_URL?kind=K. An
