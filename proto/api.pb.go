@@ -3535,8 +3535,18 @@ type Node struct {
 	RelayActive    bool   `protobuf:"varint,18,opt,name=relay_active,json=relayActive,proto3" json:"relay_active,omitempty"`
 	RelayCount_1H  int64  `protobuf:"varint,19,opt,name=relay_count_1h,json=relayCount1h,proto3" json:"relay_count_1h,omitempty"`
 	RelayCount_24H int64  `protobuf:"varint,20,opt,name=relay_count_24h,json=relayCount24h,proto3" json:"relay_count_24h,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Repeaters and rooms: traffic share (= usefulness) and bridge scores
+	// (0..1), from the node analytics recomputer; relay_window_hours on the
+	// detail only. Multi-byte capability fields when known.
+	UsefulnessScore      float64 `protobuf:"fixed64,21,opt,name=usefulness_score,json=usefulnessScore,proto3" json:"usefulness_score,omitempty"`
+	TrafficShareScore    float64 `protobuf:"fixed64,22,opt,name=traffic_share_score,json=trafficShareScore,proto3" json:"traffic_share_score,omitempty"`
+	BridgeScore          float64 `protobuf:"fixed64,23,opt,name=bridge_score,json=bridgeScore,proto3" json:"bridge_score,omitempty"`
+	RelayWindowHours     float64 `protobuf:"fixed64,24,opt,name=relay_window_hours,json=relayWindowHours,proto3" json:"relay_window_hours,omitempty"`
+	MultiByteStatus      string  `protobuf:"bytes,25,opt,name=multi_byte_status,json=multiByteStatus,proto3" json:"multi_byte_status,omitempty"`
+	MultiByteEvidence    string  `protobuf:"bytes,26,opt,name=multi_byte_evidence,json=multiByteEvidence,proto3" json:"multi_byte_evidence,omitempty"`
+	MultiByteMaxHashSize int32   `protobuf:"varint,27,opt,name=multi_byte_max_hash_size,json=multiByteMaxHashSize,proto3" json:"multi_byte_max_hash_size,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
@@ -3705,6 +3715,55 @@ func (x *Node) GetRelayCount_1H() int64 {
 func (x *Node) GetRelayCount_24H() int64 {
 	if x != nil {
 		return x.RelayCount_24H
+	}
+	return 0
+}
+
+func (x *Node) GetUsefulnessScore() float64 {
+	if x != nil {
+		return x.UsefulnessScore
+	}
+	return 0
+}
+
+func (x *Node) GetTrafficShareScore() float64 {
+	if x != nil {
+		return x.TrafficShareScore
+	}
+	return 0
+}
+
+func (x *Node) GetBridgeScore() float64 {
+	if x != nil {
+		return x.BridgeScore
+	}
+	return 0
+}
+
+func (x *Node) GetRelayWindowHours() float64 {
+	if x != nil {
+		return x.RelayWindowHours
+	}
+	return 0
+}
+
+func (x *Node) GetMultiByteStatus() string {
+	if x != nil {
+		return x.MultiByteStatus
+	}
+	return ""
+}
+
+func (x *Node) GetMultiByteEvidence() string {
+	if x != nil {
+		return x.MultiByteEvidence
+	}
+	return ""
+}
+
+func (x *Node) GetMultiByteMaxHashSize() int32 {
+	if x != nil {
+		return x.MultiByteMaxHashSize
 	}
 	return 0
 }
@@ -7231,7 +7290,7 @@ const file_api_proto_rawDesc = "" +
 	"\x04rssi\x18\x05 \x01(\x01R\x04rssi\x12\x1b\n" +
 	"\tpath_json\x18\x06 \x01(\tR\bpathJson\"5\n" +
 	"\x06Traces\x12+\n" +
-	"\x06traces\x18\x01 \x03(\v2\x13.corescope.v1.TraceR\x06traces\"\x81\x05\n" +
+	"\x06traces\x18\x01 \x03(\v2\x13.corescope.v1.TraceR\x06traces\"\xc1\a\n" +
 	"\x04Node\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x01 \x01(\tR\tpublicKey\x12\x12\n" +
@@ -7257,7 +7316,14 @@ const file_api_proto_rawDesc = "" +
 	"\flast_relayed\x18\x11 \x01(\tR\vlastRelayed\x12!\n" +
 	"\frelay_active\x18\x12 \x01(\bR\vrelayActive\x12$\n" +
 	"\x0erelay_count_1h\x18\x13 \x01(\x03R\frelayCount1h\x12&\n" +
-	"\x0frelay_count_24h\x18\x14 \x01(\x03R\rrelayCount24h\"|\n" +
+	"\x0frelay_count_24h\x18\x14 \x01(\x03R\rrelayCount24h\x12)\n" +
+	"\x10usefulness_score\x18\x15 \x01(\x01R\x0fusefulnessScore\x12.\n" +
+	"\x13traffic_share_score\x18\x16 \x01(\x01R\x11trafficShareScore\x12!\n" +
+	"\fbridge_score\x18\x17 \x01(\x01R\vbridgeScore\x12,\n" +
+	"\x12relay_window_hours\x18\x18 \x01(\x01R\x10relayWindowHours\x12*\n" +
+	"\x11multi_byte_status\x18\x19 \x01(\tR\x0fmultiByteStatus\x12.\n" +
+	"\x13multi_byte_evidence\x18\x1a \x01(\tR\x11multiByteEvidence\x126\n" +
+	"\x18multi_byte_max_hash_size\x18\x1b \x01(\x05R\x14multiByteMaxHashSize\"|\n" +
 	"\bNodeList\x12(\n" +
 	"\x05nodes\x18\x01 \x03(\v2\x12.corescope.v1.NodeR\x05nodes\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x03R\x05total\x120\n" +

@@ -14,3 +14,7 @@ package corescopepb
 // analytics.proto imports nothing, so it also generates where protoc lacks the
 // well-known types (Debian's protobuf-compiler without libprotobuf-dev).
 //go:generate protoc --go_out=. --go_opt=paths=source_relative analytics.proto
+
+// nodeanalytics.proto imports api.proto, which needs google/protobuf/struct.proto
+// on protoc's include path (Debian: libprotobuf-dev, or -I a directory holding it).
+//go:generate protoc --go_out=. --go_opt=paths=source_relative nodeanalytics.proto

@@ -32,6 +32,15 @@ type NodeJSON struct {
 	RelayActive   *bool   `json:"relay_active,omitempty"`
 	RelayCount1h  *int64  `json:"relay_count_1h,omitempty"`
 	RelayCount24h *int64  `json:"relay_count_24h,omitempty"`
+	// Computed by the node-scores analysis (node_scores.go); omitted until
+	// its first pass. relay_window_hours is on the detail only.
+	UsefulnessScore      *float64 `json:"usefulness_score,omitempty"`
+	TrafficShareScore    *float64 `json:"traffic_share_score,omitempty"`
+	BridgeScore          *float64 `json:"bridge_score,omitempty"`
+	RelayWindowHours     *float64 `json:"relay_window_hours,omitempty"`
+	MultiByteStatus      *string  `json:"multi_byte_status,omitempty"`
+	MultiByteEvidence    *string  `json:"multi_byte_evidence,omitempty"`
+	MultiByteMaxHashSize *int     `json:"multi_byte_max_hash_size,omitempty"`
 }
 
 // NodeJSON renders the node row.
@@ -150,6 +159,7 @@ func (s *Store) enrichedNode(n *Node) NodeJSON {
 		relayFields(&j, s.idx.relays[n.PublicKey], nowMs, s.cfg.RelayActive.Milliseconds())
 	}
 	s.mu.RUnlock()
+	s.applyScores(&j, relay)
 	var sizes []int
 	latest := 0
 	for i := len(list) - 1; i >= 0; i-- {
@@ -269,6 +279,10 @@ func (s *Store) Node(pubkeyOrPrefix string) (NodeDetail, error) {
 		return NodeDetail{}, err
 	}
 	d := NodeDetail{Node: s.enrichedNode(n), RecentAdverts: []TxJSON{}}
+	if isRelay(n.Role) {
+		h := s.cfg.RelayActive.Hours()
+		d.Node.RelayWindowHours = &h
+	}
 	os := s.observers.Load()
 	s.mu.RLock()
 	list := s.idx.byFrom[n.PublicKey]

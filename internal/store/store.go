@@ -120,7 +120,8 @@ type Store struct {
 
 	nodes     atomic.Pointer[nodeSet]
 	observers atomic.Pointer[observerSet]
-	metrics   atomic.Pointer[MetricsSet] // observer_metrics (metrics.go)
+	metrics   atomic.Pointer[MetricsSet]            // observer_metrics (metrics.go)
+	scores    atomic.Pointer[map[string]NodeScores] // node_scores.go
 	geo       atomic.Pointer[geoTest]
 	edges     atomic.Pointer[edgeSet] // neighbor_edges (edges.go)
 
