@@ -50,7 +50,7 @@ router.onRoute((p) => {
     a.classList.toggle('active', on);
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  moreBtn.classList.toggle('active', ['nodes', 'observers'].includes(p.route));
+  moreBtn.classList.toggle('active', ['nodes', 'observers', 'analytics', 'compare'].includes(p.route));
   document.body.dataset.route = p.route;
   // Toasts belong to the view that raised them; a new view starts clean.
   const toasts = $('#toasts');
@@ -90,8 +90,13 @@ router.register('packet', v('packet-page'));
 router.register('map', v('map'), { fixed: true });
 router.register('live', v('livemap'), { fixed: true });
 router.register('channels', v('channels'), { fixed: true });
-router.register('nodes', (p) => (p.param ? import('./views/node-page.js') : import('./views/nodes.js')), { fixed: true, key: (p) => !p.param });
+router.register('nodes', (p) => (p.parts[1] === 'analytics' ? import('./views/node-analytics.js')
+  : p.param ? import('./views/node-page.js') : import('./views/nodes.js')), { fixed: true, key: (p) => !p.param });
 router.register('observers', (p) => (p.param ? import('./views/observer-page.js') : import('./views/observers.js')));
+// Analytics (UI.md §8–§10); #/roles is the legacy address of the Roles tab.
+router.register('analytics', v('analytics'));
+router.register('compare', v('compare'));
+router.register('roles', () => { history.replaceState(null, '', '#/analytics?tab=roles'); return import('./views/analytics.js'); });
 
 async function boot() {
   await loadConfig();
