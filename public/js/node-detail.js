@@ -69,6 +69,7 @@ export function renderNodeDetail(el, pk, opts = {}) {
     const actions = h('div', { class: 'detail-actions' });
     if (!opts.full) actions.appendChild(h('a', { class: 'btn', href: `#/nodes/${encodeURIComponent(n.public_key)}` }, '🔍 Details'));
     else actions.appendChild(h('a', { class: 'btn', href: '#/nodes' }, '← All nodes'));
+    actions.appendChild(h('a', { class: 'btn', href: `#/nodes/${encodeURIComponent(n.public_key)}/analytics` }, '📊 Analytics'));
     actions.appendChild(h('a', { class: 'btn', href: `#/packets?node=${encodeURIComponent(n.public_key)}` }, '📦 Packets'));
     if (hasGPS(n)) actions.appendChild(h('a', { class: 'btn', href: `#/map?node=${encodeURIComponent(n.public_key)}` }, '🗺️ Map'));
     el.appendChild(actions);
