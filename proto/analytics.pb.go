@@ -14,6 +14,7 @@ package corescopepb
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -195,11 +196,4408 @@ func (x *RoleStat) GetNoClockCount() int64 {
 	return 0
 }
 
+type Histogram struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bins          []*HistogramBin        `protobuf:"bytes,1,rep,name=bins,proto3" json:"bins,omitempty"`
+	Min           float64                `protobuf:"fixed64,2,opt,name=min,proto3" json:"min,omitempty"`
+	Max           float64                `protobuf:"fixed64,3,opt,name=max,proto3" json:"max,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Histogram) Reset() {
+	*x = Histogram{}
+	mi := &file_analytics_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Histogram) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Histogram) ProtoMessage() {}
+
+func (x *Histogram) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Histogram.ProtoReflect.Descriptor instead.
+func (*Histogram) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Histogram) GetBins() []*HistogramBin {
+	if x != nil {
+		return x.Bins
+	}
+	return nil
+}
+
+func (x *Histogram) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *Histogram) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+type HistogramBin struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	X             float64                `protobuf:"fixed64,1,opt,name=x,proto3" json:"x,omitempty"`
+	W             float64                `protobuf:"fixed64,2,opt,name=w,proto3" json:"w,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistogramBin) Reset() {
+	*x = HistogramBin{}
+	mi := &file_analytics_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistogramBin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistogramBin) ProtoMessage() {}
+
+func (x *HistogramBin) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistogramBin.ProtoReflect.Descriptor instead.
+func (*HistogramBin) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *HistogramBin) GetX() float64 {
+	if x != nil {
+		return x.X
+	}
+	return 0
+}
+
+func (x *HistogramBin) GetW() float64 {
+	if x != nil {
+		return x.W
+	}
+	return 0
+}
+
+func (x *HistogramBin) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type SignalSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Min           float64                `protobuf:"fixed64,1,opt,name=min,proto3" json:"min,omitempty"`
+	Max           float64                `protobuf:"fixed64,2,opt,name=max,proto3" json:"max,omitempty"`
+	Avg           float64                `protobuf:"fixed64,3,opt,name=avg,proto3" json:"avg,omitempty"`
+	Median        float64                `protobuf:"fixed64,4,opt,name=median,proto3" json:"median,omitempty"`
+	Stddev        float64                `protobuf:"fixed64,5,opt,name=stddev,proto3" json:"stddev,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalSummary) Reset() {
+	*x = SignalSummary{}
+	mi := &file_analytics_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalSummary) ProtoMessage() {}
+
+func (x *SignalSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalSummary.ProtoReflect.Descriptor instead.
+func (*SignalSummary) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SignalSummary) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *SignalSummary) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+func (x *SignalSummary) GetAvg() float64 {
+	if x != nil {
+		return x.Avg
+	}
+	return 0
+}
+
+func (x *SignalSummary) GetMedian() float64 {
+	if x != nil {
+		return x.Median
+	}
+	return 0
+}
+
+func (x *SignalSummary) GetStddev() float64 {
+	if x != nil {
+		return x.Stddev
+	}
+	return 0
+}
+
+type HourCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hour          string                 `protobuf:"bytes,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourCount) Reset() {
+	*x = HourCount{}
+	mi := &file_analytics_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourCount) ProtoMessage() {}
+
+func (x *HourCount) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourCount.ProtoReflect.Descriptor instead.
+func (*HourCount) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *HourCount) GetHour() string {
+	if x != nil {
+		return x.Hour
+	}
+	return ""
+}
+
+func (x *HourCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// GET /api/analytics/rf
+type AnalyticsRF struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	TotalPackets       int64                  `protobuf:"varint,1,opt,name=totalPackets,proto3" json:"totalPackets,omitempty"`
+	TotalAllPackets    int64                  `protobuf:"varint,2,opt,name=totalAllPackets,proto3" json:"totalAllPackets,omitempty"`
+	TotalTransmissions int64                  `protobuf:"varint,3,opt,name=totalTransmissions,proto3" json:"totalTransmissions,omitempty"`
+	Snr                *SignalSummary         `protobuf:"bytes,4,opt,name=snr,proto3" json:"snr,omitempty"`
+	Rssi               *SignalSummary         `protobuf:"bytes,5,opt,name=rssi,proto3" json:"rssi,omitempty"`
+	SnrValues          *Histogram             `protobuf:"bytes,6,opt,name=snrValues,proto3" json:"snrValues,omitempty"`
+	RssiValues         *Histogram             `protobuf:"bytes,7,opt,name=rssiValues,proto3" json:"rssiValues,omitempty"`
+	PacketSizes        *Histogram             `protobuf:"bytes,8,opt,name=packetSizes,proto3" json:"packetSizes,omitempty"`
+	MinPacketSize      int64                  `protobuf:"varint,9,opt,name=minPacketSize,proto3" json:"minPacketSize,omitempty"`
+	MaxPacketSize      int64                  `protobuf:"varint,10,opt,name=maxPacketSize,proto3" json:"maxPacketSize,omitempty"`
+	AvgPacketSize      int64                  `protobuf:"varint,11,opt,name=avgPacketSize,proto3" json:"avgPacketSize,omitempty"`
+	PacketsPerHour     []*HourCount           `protobuf:"bytes,12,rep,name=packetsPerHour,proto3" json:"packetsPerHour,omitempty"`
+	PayloadTypes       []*PayloadTypeCount    `protobuf:"bytes,13,rep,name=payloadTypes,proto3" json:"payloadTypes,omitempty"`
+	SnrByType          []*TypeSignal          `protobuf:"bytes,14,rep,name=snrByType,proto3" json:"snrByType,omitempty"`
+	SignalOverTime     []*HourSignal          `protobuf:"bytes,15,rep,name=signalOverTime,proto3" json:"signalOverTime,omitempty"`
+	ScatterData        []*ScatterPoint        `protobuf:"bytes,16,rep,name=scatterData,proto3" json:"scatterData,omitempty"`
+	TimeSpanHours      float64                `protobuf:"fixed64,17,opt,name=timeSpanHours,proto3" json:"timeSpanHours,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *AnalyticsRF) Reset() {
+	*x = AnalyticsRF{}
+	mi := &file_analytics_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsRF) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsRF) ProtoMessage() {}
+
+func (x *AnalyticsRF) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsRF.ProtoReflect.Descriptor instead.
+func (*AnalyticsRF) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AnalyticsRF) GetTotalPackets() int64 {
+	if x != nil {
+		return x.TotalPackets
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetTotalAllPackets() int64 {
+	if x != nil {
+		return x.TotalAllPackets
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetTotalTransmissions() int64 {
+	if x != nil {
+		return x.TotalTransmissions
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetSnr() *SignalSummary {
+	if x != nil {
+		return x.Snr
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetRssi() *SignalSummary {
+	if x != nil {
+		return x.Rssi
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetSnrValues() *Histogram {
+	if x != nil {
+		return x.SnrValues
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetRssiValues() *Histogram {
+	if x != nil {
+		return x.RssiValues
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetPacketSizes() *Histogram {
+	if x != nil {
+		return x.PacketSizes
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetMinPacketSize() int64 {
+	if x != nil {
+		return x.MinPacketSize
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetMaxPacketSize() int64 {
+	if x != nil {
+		return x.MaxPacketSize
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetAvgPacketSize() int64 {
+	if x != nil {
+		return x.AvgPacketSize
+	}
+	return 0
+}
+
+func (x *AnalyticsRF) GetPacketsPerHour() []*HourCount {
+	if x != nil {
+		return x.PacketsPerHour
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetPayloadTypes() []*PayloadTypeCount {
+	if x != nil {
+		return x.PayloadTypes
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetSnrByType() []*TypeSignal {
+	if x != nil {
+		return x.SnrByType
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetSignalOverTime() []*HourSignal {
+	if x != nil {
+		return x.SignalOverTime
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetScatterData() []*ScatterPoint {
+	if x != nil {
+		return x.ScatterData
+	}
+	return nil
+}
+
+func (x *AnalyticsRF) GetTimeSpanHours() float64 {
+	if x != nil {
+		return x.TimeSpanHours
+	}
+	return 0
+}
+
+type PayloadTypeCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          *int64                 `protobuf:"varint,1,opt,name=type,proto3,oneof" json:"type,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayloadTypeCount) Reset() {
+	*x = PayloadTypeCount{}
+	mi := &file_analytics_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayloadTypeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayloadTypeCount) ProtoMessage() {}
+
+func (x *PayloadTypeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayloadTypeCount.ProtoReflect.Descriptor instead.
+func (*PayloadTypeCount) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PayloadTypeCount) GetType() int64 {
+	if x != nil && x.Type != nil {
+		return *x.Type
+	}
+	return 0
+}
+
+func (x *PayloadTypeCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PayloadTypeCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type TypeSignal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	Avg           float64                `protobuf:"fixed64,3,opt,name=avg,proto3" json:"avg,omitempty"`
+	Min           float64                `protobuf:"fixed64,4,opt,name=min,proto3" json:"min,omitempty"`
+	Max           float64                `protobuf:"fixed64,5,opt,name=max,proto3" json:"max,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypeSignal) Reset() {
+	*x = TypeSignal{}
+	mi := &file_analytics_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypeSignal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypeSignal) ProtoMessage() {}
+
+func (x *TypeSignal) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypeSignal.ProtoReflect.Descriptor instead.
+func (*TypeSignal) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TypeSignal) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TypeSignal) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *TypeSignal) GetAvg() float64 {
+	if x != nil {
+		return x.Avg
+	}
+	return 0
+}
+
+func (x *TypeSignal) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *TypeSignal) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+type HourSignal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hour          string                 `protobuf:"bytes,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	AvgSnr        float64                `protobuf:"fixed64,3,opt,name=avgSnr,proto3" json:"avgSnr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourSignal) Reset() {
+	*x = HourSignal{}
+	mi := &file_analytics_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourSignal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourSignal) ProtoMessage() {}
+
+func (x *HourSignal) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourSignal.ProtoReflect.Descriptor instead.
+func (*HourSignal) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *HourSignal) GetHour() string {
+	if x != nil {
+		return x.Hour
+	}
+	return ""
+}
+
+func (x *HourSignal) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HourSignal) GetAvgSnr() float64 {
+	if x != nil {
+		return x.AvgSnr
+	}
+	return 0
+}
+
+type ScatterPoint struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Snr           float64                `protobuf:"fixed64,1,opt,name=snr,proto3" json:"snr,omitempty"`
+	Rssi          float64                `protobuf:"fixed64,2,opt,name=rssi,proto3" json:"rssi,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScatterPoint) Reset() {
+	*x = ScatterPoint{}
+	mi := &file_analytics_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScatterPoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScatterPoint) ProtoMessage() {}
+
+func (x *ScatterPoint) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScatterPoint.ProtoReflect.Descriptor instead.
+func (*ScatterPoint) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ScatterPoint) GetSnr() float64 {
+	if x != nil {
+		return x.Snr
+	}
+	return 0
+}
+
+func (x *ScatterPoint) GetRssi() float64 {
+	if x != nil {
+		return x.Rssi
+	}
+	return 0
+}
+
+// GET /api/analytics/topology
+type AnalyticsTopology struct {
+	state            protoimpl.MessageState    `protogen:"open.v1"`
+	UniqueNodes      int64                     `protobuf:"varint,1,opt,name=uniqueNodes,proto3" json:"uniqueNodes,omitempty"`
+	AvgHops          float64                   `protobuf:"fixed64,2,opt,name=avgHops,proto3" json:"avgHops,omitempty"`
+	MedianHops       int64                     `protobuf:"varint,3,opt,name=medianHops,proto3" json:"medianHops,omitempty"`
+	MaxHops          int64                     `protobuf:"varint,4,opt,name=maxHops,proto3" json:"maxHops,omitempty"`
+	HopDistribution  []*HopCount               `protobuf:"bytes,5,rep,name=hopDistribution,proto3" json:"hopDistribution,omitempty"`
+	TopRepeaters     []*HopRef                 `protobuf:"bytes,6,rep,name=topRepeaters,proto3" json:"topRepeaters,omitempty"`
+	TopPairs         []*HopPair                `protobuf:"bytes,7,rep,name=topPairs,proto3" json:"topPairs,omitempty"`
+	HopsVsSnr        []*HopSignal              `protobuf:"bytes,8,rep,name=hopsVsSnr,proto3" json:"hopsVsSnr,omitempty"`
+	Observers        []*ObserverRef            `protobuf:"bytes,9,rep,name=observers,proto3" json:"observers,omitempty"`
+	PerObserverReach map[string]*ObserverReach `protobuf:"bytes,10,rep,name=perObserverReach,proto3" json:"perObserverReach,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	MultiObsNodes    []*MultiObsNode           `protobuf:"bytes,11,rep,name=multiObsNodes,proto3" json:"multiObsNodes,omitempty"`
+	BestPathList     []*BestPath               `protobuf:"bytes,12,rep,name=bestPathList,proto3" json:"bestPathList,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AnalyticsTopology) Reset() {
+	*x = AnalyticsTopology{}
+	mi := &file_analytics_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsTopology) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsTopology) ProtoMessage() {}
+
+func (x *AnalyticsTopology) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsTopology.ProtoReflect.Descriptor instead.
+func (*AnalyticsTopology) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *AnalyticsTopology) GetUniqueNodes() int64 {
+	if x != nil {
+		return x.UniqueNodes
+	}
+	return 0
+}
+
+func (x *AnalyticsTopology) GetAvgHops() float64 {
+	if x != nil {
+		return x.AvgHops
+	}
+	return 0
+}
+
+func (x *AnalyticsTopology) GetMedianHops() int64 {
+	if x != nil {
+		return x.MedianHops
+	}
+	return 0
+}
+
+func (x *AnalyticsTopology) GetMaxHops() int64 {
+	if x != nil {
+		return x.MaxHops
+	}
+	return 0
+}
+
+func (x *AnalyticsTopology) GetHopDistribution() []*HopCount {
+	if x != nil {
+		return x.HopDistribution
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetTopRepeaters() []*HopRef {
+	if x != nil {
+		return x.TopRepeaters
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetTopPairs() []*HopPair {
+	if x != nil {
+		return x.TopPairs
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetHopsVsSnr() []*HopSignal {
+	if x != nil {
+		return x.HopsVsSnr
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetObservers() []*ObserverRef {
+	if x != nil {
+		return x.Observers
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetPerObserverReach() map[string]*ObserverReach {
+	if x != nil {
+		return x.PerObserverReach
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetMultiObsNodes() []*MultiObsNode {
+	if x != nil {
+		return x.MultiObsNodes
+	}
+	return nil
+}
+
+func (x *AnalyticsTopology) GetBestPathList() []*BestPath {
+	if x != nil {
+		return x.BestPathList
+	}
+	return nil
+}
+
+type HopCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hops          int64                  `protobuf:"varint,1,opt,name=hops,proto3" json:"hops,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HopCount) Reset() {
+	*x = HopCount{}
+	mi := &file_analytics_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HopCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HopCount) ProtoMessage() {}
+
+func (x *HopCount) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HopCount.ProtoReflect.Descriptor instead.
+func (*HopCount) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HopCount) GetHops() int64 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+func (x *HopCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type HopRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hop           string                 `protobuf:"bytes,1,opt,name=hop,proto3" json:"hop,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	Name          *string                `protobuf:"bytes,3,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,4,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HopRef) Reset() {
+	*x = HopRef{}
+	mi := &file_analytics_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HopRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HopRef) ProtoMessage() {}
+
+func (x *HopRef) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HopRef.ProtoReflect.Descriptor instead.
+func (*HopRef) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *HopRef) GetHop() string {
+	if x != nil {
+		return x.Hop
+	}
+	return ""
+}
+
+func (x *HopRef) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HopRef) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *HopRef) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+type HopPair struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HopA          string                 `protobuf:"bytes,1,opt,name=hopA,proto3" json:"hopA,omitempty"`
+	HopB          string                 `protobuf:"bytes,2,opt,name=hopB,proto3" json:"hopB,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	NameA         *string                `protobuf:"bytes,4,opt,name=nameA,proto3,oneof" json:"nameA,omitempty"`
+	NameB         *string                `protobuf:"bytes,5,opt,name=nameB,proto3,oneof" json:"nameB,omitempty"`
+	PubkeyA       *string                `protobuf:"bytes,6,opt,name=pubkeyA,proto3,oneof" json:"pubkeyA,omitempty"`
+	PubkeyB       *string                `protobuf:"bytes,7,opt,name=pubkeyB,proto3,oneof" json:"pubkeyB,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HopPair) Reset() {
+	*x = HopPair{}
+	mi := &file_analytics_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HopPair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HopPair) ProtoMessage() {}
+
+func (x *HopPair) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HopPair.ProtoReflect.Descriptor instead.
+func (*HopPair) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HopPair) GetHopA() string {
+	if x != nil {
+		return x.HopA
+	}
+	return ""
+}
+
+func (x *HopPair) GetHopB() string {
+	if x != nil {
+		return x.HopB
+	}
+	return ""
+}
+
+func (x *HopPair) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HopPair) GetNameA() string {
+	if x != nil && x.NameA != nil {
+		return *x.NameA
+	}
+	return ""
+}
+
+func (x *HopPair) GetNameB() string {
+	if x != nil && x.NameB != nil {
+		return *x.NameB
+	}
+	return ""
+}
+
+func (x *HopPair) GetPubkeyA() string {
+	if x != nil && x.PubkeyA != nil {
+		return *x.PubkeyA
+	}
+	return ""
+}
+
+func (x *HopPair) GetPubkeyB() string {
+	if x != nil && x.PubkeyB != nil {
+		return *x.PubkeyB
+	}
+	return ""
+}
+
+type HopSignal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hops          int64                  `protobuf:"varint,1,opt,name=hops,proto3" json:"hops,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	AvgSnr        float64                `protobuf:"fixed64,3,opt,name=avgSnr,proto3" json:"avgSnr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HopSignal) Reset() {
+	*x = HopSignal{}
+	mi := &file_analytics_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HopSignal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HopSignal) ProtoMessage() {}
+
+func (x *HopSignal) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HopSignal.ProtoReflect.Descriptor instead.
+func (*HopSignal) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *HopSignal) GetHops() int64 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+func (x *HopSignal) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HopSignal) GetAvgSnr() float64 {
+	if x != nil {
+		return x.AvgSnr
+	}
+	return 0
+}
+
+type ObserverRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserverRef) Reset() {
+	*x = ObserverRef{}
+	mi := &file_analytics_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserverRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserverRef) ProtoMessage() {}
+
+func (x *ObserverRef) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserverRef.ProtoReflect.Descriptor instead.
+func (*ObserverRef) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ObserverRef) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ObserverRef) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ObserverReach struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ObserverName  string                 `protobuf:"bytes,1,opt,name=observer_name,json=observerName,proto3" json:"observer_name,omitempty"`
+	Rings         []*ReachRing           `protobuf:"bytes,2,rep,name=rings,proto3" json:"rings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserverReach) Reset() {
+	*x = ObserverReach{}
+	mi := &file_analytics_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserverReach) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserverReach) ProtoMessage() {}
+
+func (x *ObserverReach) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserverReach.ProtoReflect.Descriptor instead.
+func (*ObserverReach) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ObserverReach) GetObserverName() string {
+	if x != nil {
+		return x.ObserverName
+	}
+	return ""
+}
+
+func (x *ObserverReach) GetRings() []*ReachRing {
+	if x != nil {
+		return x.Rings
+	}
+	return nil
+}
+
+type ReachRing struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hops          int64                  `protobuf:"varint,1,opt,name=hops,proto3" json:"hops,omitempty"`
+	Nodes         []*RingNode            `protobuf:"bytes,2,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReachRing) Reset() {
+	*x = ReachRing{}
+	mi := &file_analytics_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReachRing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReachRing) ProtoMessage() {}
+
+func (x *ReachRing) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReachRing.ProtoReflect.Descriptor instead.
+func (*ReachRing) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReachRing) GetHops() int64 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+func (x *ReachRing) GetNodes() []*RingNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+type RingNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hop           string                 `protobuf:"bytes,1,opt,name=hop,proto3" json:"hop,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,3,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	Count         int64                  `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	DistRange     *string                `protobuf:"bytes,5,opt,name=distRange,proto3,oneof" json:"distRange,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RingNode) Reset() {
+	*x = RingNode{}
+	mi := &file_analytics_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RingNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RingNode) ProtoMessage() {}
+
+func (x *RingNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RingNode.ProtoReflect.Descriptor instead.
+func (*RingNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *RingNode) GetHop() string {
+	if x != nil {
+		return x.Hop
+	}
+	return ""
+}
+
+func (x *RingNode) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *RingNode) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+func (x *RingNode) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *RingNode) GetDistRange() string {
+	if x != nil && x.DistRange != nil {
+		return *x.DistRange
+	}
+	return ""
+}
+
+type MultiObsNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hop           string                 `protobuf:"bytes,1,opt,name=hop,proto3" json:"hop,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,3,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	Observers     []*ObserverHop         `protobuf:"bytes,4,rep,name=observers,proto3" json:"observers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MultiObsNode) Reset() {
+	*x = MultiObsNode{}
+	mi := &file_analytics_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MultiObsNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MultiObsNode) ProtoMessage() {}
+
+func (x *MultiObsNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MultiObsNode.ProtoReflect.Descriptor instead.
+func (*MultiObsNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MultiObsNode) GetHop() string {
+	if x != nil {
+		return x.Hop
+	}
+	return ""
+}
+
+func (x *MultiObsNode) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *MultiObsNode) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+func (x *MultiObsNode) GetObservers() []*ObserverHop {
+	if x != nil {
+		return x.Observers
+	}
+	return nil
+}
+
+type ObserverHop struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ObserverId    string                 `protobuf:"bytes,1,opt,name=observer_id,json=observerId,proto3" json:"observer_id,omitempty"`
+	ObserverName  string                 `protobuf:"bytes,2,opt,name=observer_name,json=observerName,proto3" json:"observer_name,omitempty"`
+	MinDist       int64                  `protobuf:"varint,3,opt,name=minDist,proto3" json:"minDist,omitempty"`
+	Count         int64                  `protobuf:"varint,4,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserverHop) Reset() {
+	*x = ObserverHop{}
+	mi := &file_analytics_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserverHop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserverHop) ProtoMessage() {}
+
+func (x *ObserverHop) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserverHop.ProtoReflect.Descriptor instead.
+func (*ObserverHop) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ObserverHop) GetObserverId() string {
+	if x != nil {
+		return x.ObserverId
+	}
+	return ""
+}
+
+func (x *ObserverHop) GetObserverName() string {
+	if x != nil {
+		return x.ObserverName
+	}
+	return ""
+}
+
+func (x *ObserverHop) GetMinDist() int64 {
+	if x != nil {
+		return x.MinDist
+	}
+	return 0
+}
+
+func (x *ObserverHop) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type BestPath struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hop           string                 `protobuf:"bytes,1,opt,name=hop,proto3" json:"hop,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,3,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	MinDist       int64                  `protobuf:"varint,4,opt,name=minDist,proto3" json:"minDist,omitempty"`
+	ObserverId    string                 `protobuf:"bytes,5,opt,name=observer_id,json=observerId,proto3" json:"observer_id,omitempty"`
+	ObserverName  string                 `protobuf:"bytes,6,opt,name=observer_name,json=observerName,proto3" json:"observer_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BestPath) Reset() {
+	*x = BestPath{}
+	mi := &file_analytics_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BestPath) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BestPath) ProtoMessage() {}
+
+func (x *BestPath) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BestPath.ProtoReflect.Descriptor instead.
+func (*BestPath) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *BestPath) GetHop() string {
+	if x != nil {
+		return x.Hop
+	}
+	return ""
+}
+
+func (x *BestPath) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *BestPath) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+func (x *BestPath) GetMinDist() int64 {
+	if x != nil {
+		return x.MinDist
+	}
+	return 0
+}
+
+func (x *BestPath) GetObserverId() string {
+	if x != nil {
+		return x.ObserverId
+	}
+	return ""
+}
+
+func (x *BestPath) GetObserverName() string {
+	if x != nil {
+		return x.ObserverName
+	}
+	return ""
+}
+
+// GET /api/analytics/channels
+type AnalyticsChannels struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ActiveChannels  int64                  `protobuf:"varint,1,opt,name=activeChannels,proto3" json:"activeChannels,omitempty"`
+	Decryptable     int64                  `protobuf:"varint,2,opt,name=decryptable,proto3" json:"decryptable,omitempty"`
+	Channels        []*ChannelStat         `protobuf:"bytes,3,rep,name=channels,proto3" json:"channels,omitempty"`
+	TopSenders      []*SenderCount         `protobuf:"bytes,4,rep,name=topSenders,proto3" json:"topSenders,omitempty"`
+	ChannelTimeline []*ChannelHourStat     `protobuf:"bytes,5,rep,name=channelTimeline,proto3" json:"channelTimeline,omitempty"`
+	MsgLengths      []int64                `protobuf:"varint,6,rep,packed,name=msgLengths,proto3" json:"msgLengths,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AnalyticsChannels) Reset() {
+	*x = AnalyticsChannels{}
+	mi := &file_analytics_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsChannels) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsChannels) ProtoMessage() {}
+
+func (x *AnalyticsChannels) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsChannels.ProtoReflect.Descriptor instead.
+func (*AnalyticsChannels) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *AnalyticsChannels) GetActiveChannels() int64 {
+	if x != nil {
+		return x.ActiveChannels
+	}
+	return 0
+}
+
+func (x *AnalyticsChannels) GetDecryptable() int64 {
+	if x != nil {
+		return x.Decryptable
+	}
+	return 0
+}
+
+func (x *AnalyticsChannels) GetChannels() []*ChannelStat {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+func (x *AnalyticsChannels) GetTopSenders() []*SenderCount {
+	if x != nil {
+		return x.TopSenders
+	}
+	return nil
+}
+
+func (x *AnalyticsChannels) GetChannelTimeline() []*ChannelHourStat {
+	if x != nil {
+		return x.ChannelTimeline
+	}
+	return nil
+}
+
+func (x *AnalyticsChannels) GetMsgLengths() []int64 {
+	if x != nil {
+		return x.MsgLengths
+	}
+	return nil
+}
+
+type ChannelStat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hash          string                 `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Messages      int64                  `protobuf:"varint,3,opt,name=messages,proto3" json:"messages,omitempty"`
+	Senders       int64                  `protobuf:"varint,4,opt,name=senders,proto3" json:"senders,omitempty"`
+	LastActivity  string                 `protobuf:"bytes,5,opt,name=lastActivity,proto3" json:"lastActivity,omitempty"`
+	Encrypted     bool                   `protobuf:"varint,6,opt,name=encrypted,proto3" json:"encrypted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelStat) Reset() {
+	*x = ChannelStat{}
+	mi := &file_analytics_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelStat) ProtoMessage() {}
+
+func (x *ChannelStat) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelStat.ProtoReflect.Descriptor instead.
+func (*ChannelStat) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ChannelStat) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *ChannelStat) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ChannelStat) GetMessages() int64 {
+	if x != nil {
+		return x.Messages
+	}
+	return 0
+}
+
+func (x *ChannelStat) GetSenders() int64 {
+	if x != nil {
+		return x.Senders
+	}
+	return 0
+}
+
+func (x *ChannelStat) GetLastActivity() string {
+	if x != nil {
+		return x.LastActivity
+	}
+	return ""
+}
+
+func (x *ChannelStat) GetEncrypted() bool {
+	if x != nil {
+		return x.Encrypted
+	}
+	return false
+}
+
+type SenderCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SenderCount) Reset() {
+	*x = SenderCount{}
+	mi := &file_analytics_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SenderCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SenderCount) ProtoMessage() {}
+
+func (x *SenderCount) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SenderCount.ProtoReflect.Descriptor instead.
+func (*SenderCount) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *SenderCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SenderCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type ChannelHourStat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hour          string                 `protobuf:"bytes,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	Channel       string                 `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelHourStat) Reset() {
+	*x = ChannelHourStat{}
+	mi := &file_analytics_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelHourStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelHourStat) ProtoMessage() {}
+
+func (x *ChannelHourStat) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelHourStat.ProtoReflect.Descriptor instead.
+func (*ChannelHourStat) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ChannelHourStat) GetHour() string {
+	if x != nil {
+		return x.Hour
+	}
+	return ""
+}
+
+func (x *ChannelHourStat) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ChannelHourStat) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// GET /api/analytics/distance
+type AnalyticsDistance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Summary       *DistSummary           `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
+	TopHops       []*DistHop             `protobuf:"bytes,2,rep,name=topHops,proto3" json:"topHops,omitempty"`
+	TopPaths      []*DistPath            `protobuf:"bytes,3,rep,name=topPaths,proto3" json:"topPaths,omitempty"`
+	CatStats      map[string]*CatStat    `protobuf:"bytes,4,rep,name=catStats,proto3" json:"catStats,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	DistHistogram *Histogram             `protobuf:"bytes,5,opt,name=distHistogram,proto3" json:"distHistogram,omitempty"`
+	DistOverTime  []*HourDist            `protobuf:"bytes,6,rep,name=distOverTime,proto3" json:"distOverTime,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyticsDistance) Reset() {
+	*x = AnalyticsDistance{}
+	mi := &file_analytics_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsDistance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsDistance) ProtoMessage() {}
+
+func (x *AnalyticsDistance) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsDistance.ProtoReflect.Descriptor instead.
+func (*AnalyticsDistance) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *AnalyticsDistance) GetSummary() *DistSummary {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *AnalyticsDistance) GetTopHops() []*DistHop {
+	if x != nil {
+		return x.TopHops
+	}
+	return nil
+}
+
+func (x *AnalyticsDistance) GetTopPaths() []*DistPath {
+	if x != nil {
+		return x.TopPaths
+	}
+	return nil
+}
+
+func (x *AnalyticsDistance) GetCatStats() map[string]*CatStat {
+	if x != nil {
+		return x.CatStats
+	}
+	return nil
+}
+
+func (x *AnalyticsDistance) GetDistHistogram() *Histogram {
+	if x != nil {
+		return x.DistHistogram
+	}
+	return nil
+}
+
+func (x *AnalyticsDistance) GetDistOverTime() []*HourDist {
+	if x != nil {
+		return x.DistOverTime
+	}
+	return nil
+}
+
+type DistSummary struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TotalHops     int64                  `protobuf:"varint,1,opt,name=totalHops,proto3" json:"totalHops,omitempty"`
+	TotalPaths    int64                  `protobuf:"varint,2,opt,name=totalPaths,proto3" json:"totalPaths,omitempty"`
+	AvgDist       float64                `protobuf:"fixed64,3,opt,name=avgDist,proto3" json:"avgDist,omitempty"`
+	MaxDist       float64                `protobuf:"fixed64,4,opt,name=maxDist,proto3" json:"maxDist,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistSummary) Reset() {
+	*x = DistSummary{}
+	mi := &file_analytics_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistSummary) ProtoMessage() {}
+
+func (x *DistSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistSummary.ProtoReflect.Descriptor instead.
+func (*DistSummary) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DistSummary) GetTotalHops() int64 {
+	if x != nil {
+		return x.TotalHops
+	}
+	return 0
+}
+
+func (x *DistSummary) GetTotalPaths() int64 {
+	if x != nil {
+		return x.TotalPaths
+	}
+	return 0
+}
+
+func (x *DistSummary) GetAvgDist() float64 {
+	if x != nil {
+		return x.AvgDist
+	}
+	return 0
+}
+
+func (x *DistSummary) GetMaxDist() float64 {
+	if x != nil {
+		return x.MaxDist
+	}
+	return 0
+}
+
+type DistHop struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromName      string                 `protobuf:"bytes,1,opt,name=fromName,proto3" json:"fromName,omitempty"`
+	FromPk        string                 `protobuf:"bytes,2,opt,name=fromPk,proto3" json:"fromPk,omitempty"`
+	ToName        string                 `protobuf:"bytes,3,opt,name=toName,proto3" json:"toName,omitempty"`
+	ToPk          string                 `protobuf:"bytes,4,opt,name=toPk,proto3" json:"toPk,omitempty"`
+	Dist          float64                `protobuf:"fixed64,5,opt,name=dist,proto3" json:"dist,omitempty"`
+	Type          string                 `protobuf:"bytes,6,opt,name=type,proto3" json:"type,omitempty"`
+	BestSnr       *float64               `protobuf:"fixed64,7,opt,name=bestSnr,proto3,oneof" json:"bestSnr,omitempty"`
+	MedianSnr     *float64               `protobuf:"fixed64,8,opt,name=medianSnr,proto3,oneof" json:"medianSnr,omitempty"`
+	ObsCount      int64                  `protobuf:"varint,9,opt,name=obsCount,proto3" json:"obsCount,omitempty"`
+	Hash          string                 `protobuf:"bytes,10,opt,name=hash,proto3" json:"hash,omitempty"`
+	Timestamp     string                 `protobuf:"bytes,11,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistHop) Reset() {
+	*x = DistHop{}
+	mi := &file_analytics_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistHop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistHop) ProtoMessage() {}
+
+func (x *DistHop) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistHop.ProtoReflect.Descriptor instead.
+func (*DistHop) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DistHop) GetFromName() string {
+	if x != nil {
+		return x.FromName
+	}
+	return ""
+}
+
+func (x *DistHop) GetFromPk() string {
+	if x != nil {
+		return x.FromPk
+	}
+	return ""
+}
+
+func (x *DistHop) GetToName() string {
+	if x != nil {
+		return x.ToName
+	}
+	return ""
+}
+
+func (x *DistHop) GetToPk() string {
+	if x != nil {
+		return x.ToPk
+	}
+	return ""
+}
+
+func (x *DistHop) GetDist() float64 {
+	if x != nil {
+		return x.Dist
+	}
+	return 0
+}
+
+func (x *DistHop) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *DistHop) GetBestSnr() float64 {
+	if x != nil && x.BestSnr != nil {
+		return *x.BestSnr
+	}
+	return 0
+}
+
+func (x *DistHop) GetMedianSnr() float64 {
+	if x != nil && x.MedianSnr != nil {
+		return *x.MedianSnr
+	}
+	return 0
+}
+
+func (x *DistHop) GetObsCount() int64 {
+	if x != nil {
+		return x.ObsCount
+	}
+	return 0
+}
+
+func (x *DistHop) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *DistHop) GetTimestamp() string {
+	if x != nil {
+		return x.Timestamp
+	}
+	return ""
+}
+
+type DistPath struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hash          string                 `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	TotalDist     float64                `protobuf:"fixed64,2,opt,name=totalDist,proto3" json:"totalDist,omitempty"`
+	HopCount      int64                  `protobuf:"varint,3,opt,name=hopCount,proto3" json:"hopCount,omitempty"`
+	Timestamp     string                 `protobuf:"bytes,4,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Hops          []*DistPathHop         `protobuf:"bytes,5,rep,name=hops,proto3" json:"hops,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistPath) Reset() {
+	*x = DistPath{}
+	mi := &file_analytics_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistPath) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistPath) ProtoMessage() {}
+
+func (x *DistPath) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistPath.ProtoReflect.Descriptor instead.
+func (*DistPath) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *DistPath) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *DistPath) GetTotalDist() float64 {
+	if x != nil {
+		return x.TotalDist
+	}
+	return 0
+}
+
+func (x *DistPath) GetHopCount() int64 {
+	if x != nil {
+		return x.HopCount
+	}
+	return 0
+}
+
+func (x *DistPath) GetTimestamp() string {
+	if x != nil {
+		return x.Timestamp
+	}
+	return ""
+}
+
+func (x *DistPath) GetHops() []*DistPathHop {
+	if x != nil {
+		return x.Hops
+	}
+	return nil
+}
+
+type DistPathHop struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromName      string                 `protobuf:"bytes,1,opt,name=fromName,proto3" json:"fromName,omitempty"`
+	FromPk        string                 `protobuf:"bytes,2,opt,name=fromPk,proto3" json:"fromPk,omitempty"`
+	ToName        string                 `protobuf:"bytes,3,opt,name=toName,proto3" json:"toName,omitempty"`
+	ToPk          string                 `protobuf:"bytes,4,opt,name=toPk,proto3" json:"toPk,omitempty"`
+	Dist          float64                `protobuf:"fixed64,5,opt,name=dist,proto3" json:"dist,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistPathHop) Reset() {
+	*x = DistPathHop{}
+	mi := &file_analytics_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistPathHop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistPathHop) ProtoMessage() {}
+
+func (x *DistPathHop) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistPathHop.ProtoReflect.Descriptor instead.
+func (*DistPathHop) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *DistPathHop) GetFromName() string {
+	if x != nil {
+		return x.FromName
+	}
+	return ""
+}
+
+func (x *DistPathHop) GetFromPk() string {
+	if x != nil {
+		return x.FromPk
+	}
+	return ""
+}
+
+func (x *DistPathHop) GetToName() string {
+	if x != nil {
+		return x.ToName
+	}
+	return ""
+}
+
+func (x *DistPathHop) GetToPk() string {
+	if x != nil {
+		return x.ToPk
+	}
+	return ""
+}
+
+func (x *DistPathHop) GetDist() float64 {
+	if x != nil {
+		return x.Dist
+	}
+	return 0
+}
+
+type CatStat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	Avg           float64                `protobuf:"fixed64,2,opt,name=avg,proto3" json:"avg,omitempty"`
+	Median        float64                `protobuf:"fixed64,3,opt,name=median,proto3" json:"median,omitempty"`
+	Min           float64                `protobuf:"fixed64,4,opt,name=min,proto3" json:"min,omitempty"`
+	Max           float64                `protobuf:"fixed64,5,opt,name=max,proto3" json:"max,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CatStat) Reset() {
+	*x = CatStat{}
+	mi := &file_analytics_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatStat) ProtoMessage() {}
+
+func (x *CatStat) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatStat.ProtoReflect.Descriptor instead.
+func (*CatStat) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CatStat) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *CatStat) GetAvg() float64 {
+	if x != nil {
+		return x.Avg
+	}
+	return 0
+}
+
+func (x *CatStat) GetMedian() float64 {
+	if x != nil {
+		return x.Median
+	}
+	return 0
+}
+
+func (x *CatStat) GetMin() float64 {
+	if x != nil {
+		return x.Min
+	}
+	return 0
+}
+
+func (x *CatStat) GetMax() float64 {
+	if x != nil {
+		return x.Max
+	}
+	return 0
+}
+
+type HourDist struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hour          string                 `protobuf:"bytes,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	Avg           float64                `protobuf:"fixed64,2,opt,name=avg,proto3" json:"avg,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourDist) Reset() {
+	*x = HourDist{}
+	mi := &file_analytics_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourDist) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourDist) ProtoMessage() {}
+
+func (x *HourDist) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourDist.ProtoReflect.Descriptor instead.
+func (*HourDist) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *HourDist) GetHour() string {
+	if x != nil {
+		return x.Hour
+	}
+	return ""
+}
+
+func (x *HourDist) GetAvg() float64 {
+	if x != nil {
+		return x.Avg
+	}
+	return 0
+}
+
+func (x *HourDist) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// GET /api/analytics/hash-sizes
+type AnalyticsHashSizes struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	Total                   int64                  `protobuf:"varint,1,opt,name=total,proto3" json:"total,omitempty"`
+	Distribution            *SizeCounts            `protobuf:"bytes,2,opt,name=distribution,proto3" json:"distribution,omitempty"`
+	DistributionByRepeaters *SizeCounts            `protobuf:"bytes,3,opt,name=distributionByRepeaters,proto3" json:"distributionByRepeaters,omitempty"`
+	Hourly                  []*HourSizes           `protobuf:"bytes,4,rep,name=hourly,proto3" json:"hourly,omitempty"`
+	TopHops                 []*SizedHop            `protobuf:"bytes,5,rep,name=topHops,proto3" json:"topHops,omitempty"`
+	MultiByteNodes          []*MultiByteNode       `protobuf:"bytes,6,rep,name=multiByteNodes,proto3" json:"multiByteNodes,omitempty"`
+	AttributionMethod       string                 `protobuf:"bytes,7,opt,name=attributionMethod,proto3" json:"attributionMethod,omitempty"`
+	MultiByteCapability     []*CapabilityNode      `protobuf:"bytes,8,rep,name=multiByteCapability,proto3" json:"multiByteCapability,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *AnalyticsHashSizes) Reset() {
+	*x = AnalyticsHashSizes{}
+	mi := &file_analytics_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsHashSizes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsHashSizes) ProtoMessage() {}
+
+func (x *AnalyticsHashSizes) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsHashSizes.ProtoReflect.Descriptor instead.
+func (*AnalyticsHashSizes) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *AnalyticsHashSizes) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *AnalyticsHashSizes) GetDistribution() *SizeCounts {
+	if x != nil {
+		return x.Distribution
+	}
+	return nil
+}
+
+func (x *AnalyticsHashSizes) GetDistributionByRepeaters() *SizeCounts {
+	if x != nil {
+		return x.DistributionByRepeaters
+	}
+	return nil
+}
+
+func (x *AnalyticsHashSizes) GetHourly() []*HourSizes {
+	if x != nil {
+		return x.Hourly
+	}
+	return nil
+}
+
+func (x *AnalyticsHashSizes) GetTopHops() []*SizedHop {
+	if x != nil {
+		return x.TopHops
+	}
+	return nil
+}
+
+func (x *AnalyticsHashSizes) GetMultiByteNodes() []*MultiByteNode {
+	if x != nil {
+		return x.MultiByteNodes
+	}
+	return nil
+}
+
+func (x *AnalyticsHashSizes) GetAttributionMethod() string {
+	if x != nil {
+		return x.AttributionMethod
+	}
+	return ""
+}
+
+func (x *AnalyticsHashSizes) GetMultiByteCapability() []*CapabilityNode {
+	if x != nil {
+		return x.MultiByteCapability
+	}
+	return nil
+}
+
+type SizeCounts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	One           int64                  `protobuf:"varint,1,opt,name=one,json=1,proto3" json:"one,omitempty"`
+	Two           int64                  `protobuf:"varint,2,opt,name=two,json=2,proto3" json:"two,omitempty"`
+	Three         int64                  `protobuf:"varint,3,opt,name=three,json=3,proto3" json:"three,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SizeCounts) Reset() {
+	*x = SizeCounts{}
+	mi := &file_analytics_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SizeCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SizeCounts) ProtoMessage() {}
+
+func (x *SizeCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SizeCounts.ProtoReflect.Descriptor instead.
+func (*SizeCounts) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SizeCounts) GetOne() int64 {
+	if x != nil {
+		return x.One
+	}
+	return 0
+}
+
+func (x *SizeCounts) GetTwo() int64 {
+	if x != nil {
+		return x.Two
+	}
+	return 0
+}
+
+func (x *SizeCounts) GetThree() int64 {
+	if x != nil {
+		return x.Three
+	}
+	return 0
+}
+
+type HourSizes struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hour          string                 `protobuf:"bytes,1,opt,name=hour,proto3" json:"hour,omitempty"`
+	One           int64                  `protobuf:"varint,2,opt,name=one,json=1,proto3" json:"one,omitempty"`
+	Two           int64                  `protobuf:"varint,3,opt,name=two,json=2,proto3" json:"two,omitempty"`
+	Three         int64                  `protobuf:"varint,4,opt,name=three,json=3,proto3" json:"three,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HourSizes) Reset() {
+	*x = HourSizes{}
+	mi := &file_analytics_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HourSizes) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HourSizes) ProtoMessage() {}
+
+func (x *HourSizes) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HourSizes.ProtoReflect.Descriptor instead.
+func (*HourSizes) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *HourSizes) GetHour() string {
+	if x != nil {
+		return x.Hour
+	}
+	return ""
+}
+
+func (x *HourSizes) GetOne() int64 {
+	if x != nil {
+		return x.One
+	}
+	return 0
+}
+
+func (x *HourSizes) GetTwo() int64 {
+	if x != nil {
+		return x.Two
+	}
+	return 0
+}
+
+func (x *HourSizes) GetThree() int64 {
+	if x != nil {
+		return x.Three
+	}
+	return 0
+}
+
+type SizedHop struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hex           string                 `protobuf:"bytes,1,opt,name=hex,proto3" json:"hex,omitempty"`
+	Size          int64                  `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	Name          *string                `protobuf:"bytes,4,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,5,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SizedHop) Reset() {
+	*x = SizedHop{}
+	mi := &file_analytics_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SizedHop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SizedHop) ProtoMessage() {}
+
+func (x *SizedHop) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SizedHop.ProtoReflect.Descriptor instead.
+func (*SizedHop) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *SizedHop) GetHex() string {
+	if x != nil {
+		return x.Hex
+	}
+	return ""
+}
+
+func (x *SizedHop) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SizedHop) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *SizedHop) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *SizedHop) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+type MultiByteNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	HashSize      int64                  `protobuf:"varint,2,opt,name=hashSize,proto3" json:"hashSize,omitempty"`
+	Packets       int64                  `protobuf:"varint,3,opt,name=packets,proto3" json:"packets,omitempty"`
+	LastSeen      string                 `protobuf:"bytes,4,opt,name=lastSeen,proto3" json:"lastSeen,omitempty"`
+	Pubkey        string                 `protobuf:"bytes,5,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	Role          string                 `protobuf:"bytes,6,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MultiByteNode) Reset() {
+	*x = MultiByteNode{}
+	mi := &file_analytics_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MultiByteNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MultiByteNode) ProtoMessage() {}
+
+func (x *MultiByteNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MultiByteNode.ProtoReflect.Descriptor instead.
+func (*MultiByteNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *MultiByteNode) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MultiByteNode) GetHashSize() int64 {
+	if x != nil {
+		return x.HashSize
+	}
+	return 0
+}
+
+func (x *MultiByteNode) GetPackets() int64 {
+	if x != nil {
+		return x.Packets
+	}
+	return 0
+}
+
+func (x *MultiByteNode) GetLastSeen() string {
+	if x != nil {
+		return x.LastSeen
+	}
+	return ""
+}
+
+func (x *MultiByteNode) GetPubkey() string {
+	if x != nil {
+		return x.Pubkey
+	}
+	return ""
+}
+
+func (x *MultiByteNode) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type CapabilityNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pubkey        string                 `protobuf:"bytes,1,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Evidence      string                 `protobuf:"bytes,5,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	MaxHashSize   int64                  `protobuf:"varint,6,opt,name=maxHashSize,proto3" json:"maxHashSize,omitempty"`
+	LastSeen      string                 `protobuf:"bytes,7,opt,name=lastSeen,proto3" json:"lastSeen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CapabilityNode) Reset() {
+	*x = CapabilityNode{}
+	mi := &file_analytics_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CapabilityNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CapabilityNode) ProtoMessage() {}
+
+func (x *CapabilityNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CapabilityNode.ProtoReflect.Descriptor instead.
+func (*CapabilityNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CapabilityNode) GetPubkey() string {
+	if x != nil {
+		return x.Pubkey
+	}
+	return ""
+}
+
+func (x *CapabilityNode) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CapabilityNode) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CapabilityNode) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *CapabilityNode) GetEvidence() string {
+	if x != nil {
+		return x.Evidence
+	}
+	return ""
+}
+
+func (x *CapabilityNode) GetMaxHashSize() int64 {
+	if x != nil {
+		return x.MaxHashSize
+	}
+	return 0
+}
+
+func (x *CapabilityNode) GetLastSeen() string {
+	if x != nil {
+		return x.LastSeen
+	}
+	return ""
+}
+
+// GET /api/analytics/hash-collisions
+type AnalyticsHashCollisions struct {
+	state             protoimpl.MessageState    `protogen:"open.v1"`
+	InconsistentNodes []*CollisionNode          `protobuf:"bytes,1,rep,name=inconsistent_nodes,json=inconsistentNodes,proto3" json:"inconsistent_nodes,omitempty"`
+	BySize            map[string]*CollisionSize `protobuf:"bytes,2,rep,name=by_size,json=bySize,proto3" json:"by_size,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AnalyticsHashCollisions) Reset() {
+	*x = AnalyticsHashCollisions{}
+	mi := &file_analytics_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsHashCollisions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsHashCollisions) ProtoMessage() {}
+
+func (x *AnalyticsHashCollisions) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsHashCollisions.ProtoReflect.Descriptor instead.
+func (*AnalyticsHashCollisions) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *AnalyticsHashCollisions) GetInconsistentNodes() []*CollisionNode {
+	if x != nil {
+		return x.InconsistentNodes
+	}
+	return nil
+}
+
+func (x *AnalyticsHashCollisions) GetBySize() map[string]*CollisionSize {
+	if x != nil {
+		return x.BySize
+	}
+	return nil
+}
+
+type CollisionNode struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	PublicKey            string                 `protobuf:"bytes,1,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	Name                 string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Role                 string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	Lat                  *float64               `protobuf:"fixed64,4,opt,name=lat,proto3,oneof" json:"lat,omitempty"`
+	Lon                  *float64               `protobuf:"fixed64,5,opt,name=lon,proto3,oneof" json:"lon,omitempty"`
+	HashSize             *int64                 `protobuf:"varint,6,opt,name=hash_size,json=hashSize,proto3,oneof" json:"hash_size,omitempty"`
+	HashSizeInconsistent bool                   `protobuf:"varint,7,opt,name=hash_size_inconsistent,json=hashSizeInconsistent,proto3" json:"hash_size_inconsistent,omitempty"`
+	HashSizesSeen        []int64                `protobuf:"varint,8,rep,packed,name=hash_sizes_seen,json=hashSizesSeen,proto3" json:"hash_sizes_seen,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *CollisionNode) Reset() {
+	*x = CollisionNode{}
+	mi := &file_analytics_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollisionNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollisionNode) ProtoMessage() {}
+
+func (x *CollisionNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollisionNode.ProtoReflect.Descriptor instead.
+func (*CollisionNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CollisionNode) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *CollisionNode) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CollisionNode) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CollisionNode) GetLat() float64 {
+	if x != nil && x.Lat != nil {
+		return *x.Lat
+	}
+	return 0
+}
+
+func (x *CollisionNode) GetLon() float64 {
+	if x != nil && x.Lon != nil {
+		return *x.Lon
+	}
+	return 0
+}
+
+func (x *CollisionNode) GetHashSize() int64 {
+	if x != nil && x.HashSize != nil {
+		return *x.HashSize
+	}
+	return 0
+}
+
+func (x *CollisionNode) GetHashSizeInconsistent() bool {
+	if x != nil {
+		return x.HashSizeInconsistent
+	}
+	return false
+}
+
+func (x *CollisionNode) GetHashSizesSeen() []int64 {
+	if x != nil {
+		return x.HashSizesSeen
+	}
+	return nil
+}
+
+type CollisionSize struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Stats      *CollisionStats        `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats,omitempty"`
+	Collisions []*Collision           `protobuf:"bytes,2,rep,name=collisions,proto3" json:"collisions,omitempty"`
+	// "00".."FF" → [CollisionNode] (size 1 only)
+	OneByteCells  map[string]*structpb.ListValue `protobuf:"bytes,3,rep,name=one_byte_cells,json=oneByteCells,proto3" json:"one_byte_cells,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	TwoByteCells  map[string]*TwoByteCell        `protobuf:"bytes,4,rep,name=two_byte_cells,json=twoByteCells,proto3" json:"two_byte_cells,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollisionSize) Reset() {
+	*x = CollisionSize{}
+	mi := &file_analytics_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollisionSize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollisionSize) ProtoMessage() {}
+
+func (x *CollisionSize) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollisionSize.ProtoReflect.Descriptor instead.
+func (*CollisionSize) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CollisionSize) GetStats() *CollisionStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *CollisionSize) GetCollisions() []*Collision {
+	if x != nil {
+		return x.Collisions
+	}
+	return nil
+}
+
+func (x *CollisionSize) GetOneByteCells() map[string]*structpb.ListValue {
+	if x != nil {
+		return x.OneByteCells
+	}
+	return nil
+}
+
+func (x *CollisionSize) GetTwoByteCells() map[string]*TwoByteCell {
+	if x != nil {
+		return x.TwoByteCells
+	}
+	return nil
+}
+
+type CollisionStats struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	TotalNodes     int64                  `protobuf:"varint,1,opt,name=total_nodes,json=totalNodes,proto3" json:"total_nodes,omitempty"`
+	NodesForByte   int64                  `protobuf:"varint,2,opt,name=nodes_for_byte,json=nodesForByte,proto3" json:"nodes_for_byte,omitempty"`
+	UsingThisSize  int64                  `protobuf:"varint,3,opt,name=using_this_size,json=usingThisSize,proto3" json:"using_this_size,omitempty"`
+	UniquePrefixes int64                  `protobuf:"varint,4,opt,name=unique_prefixes,json=uniquePrefixes,proto3" json:"unique_prefixes,omitempty"`
+	CollisionCount int64                  `protobuf:"varint,5,opt,name=collision_count,json=collisionCount,proto3" json:"collision_count,omitempty"`
+	SpaceSize      int64                  `protobuf:"varint,6,opt,name=space_size,json=spaceSize,proto3" json:"space_size,omitempty"`
+	PctUsed        float64                `protobuf:"fixed64,7,opt,name=pct_used,json=pctUsed,proto3" json:"pct_used,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CollisionStats) Reset() {
+	*x = CollisionStats{}
+	mi := &file_analytics_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollisionStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollisionStats) ProtoMessage() {}
+
+func (x *CollisionStats) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollisionStats.ProtoReflect.Descriptor instead.
+func (*CollisionStats) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CollisionStats) GetTotalNodes() int64 {
+	if x != nil {
+		return x.TotalNodes
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetNodesForByte() int64 {
+	if x != nil {
+		return x.NodesForByte
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetUsingThisSize() int64 {
+	if x != nil {
+		return x.UsingThisSize
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetUniquePrefixes() int64 {
+	if x != nil {
+		return x.UniquePrefixes
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetCollisionCount() int64 {
+	if x != nil {
+		return x.CollisionCount
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetSpaceSize() int64 {
+	if x != nil {
+		return x.SpaceSize
+	}
+	return 0
+}
+
+func (x *CollisionStats) GetPctUsed() float64 {
+	if x != nil {
+		return x.PctUsed
+	}
+	return 0
+}
+
+type Collision struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Prefix         string                 `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	ByteSize       int64                  `protobuf:"varint,2,opt,name=byte_size,json=byteSize,proto3" json:"byte_size,omitempty"`
+	Appearances    int64                  `protobuf:"varint,3,opt,name=appearances,proto3" json:"appearances,omitempty"`
+	Nodes          []*CollisionNode       `protobuf:"bytes,4,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	MaxDistKm      float64                `protobuf:"fixed64,5,opt,name=max_dist_km,json=maxDistKm,proto3" json:"max_dist_km,omitempty"`
+	Classification string                 `protobuf:"bytes,6,opt,name=classification,proto3" json:"classification,omitempty"`
+	WithCoords     int64                  `protobuf:"varint,7,opt,name=with_coords,json=withCoords,proto3" json:"with_coords,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Collision) Reset() {
+	*x = Collision{}
+	mi := &file_analytics_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Collision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Collision) ProtoMessage() {}
+
+func (x *Collision) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Collision.ProtoReflect.Descriptor instead.
+func (*Collision) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *Collision) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *Collision) GetByteSize() int64 {
+	if x != nil {
+		return x.ByteSize
+	}
+	return 0
+}
+
+func (x *Collision) GetAppearances() int64 {
+	if x != nil {
+		return x.Appearances
+	}
+	return 0
+}
+
+func (x *Collision) GetNodes() []*CollisionNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *Collision) GetMaxDistKm() float64 {
+	if x != nil {
+		return x.MaxDistKm
+	}
+	return 0
+}
+
+func (x *Collision) GetClassification() string {
+	if x != nil {
+		return x.Classification
+	}
+	return ""
+}
+
+func (x *Collision) GetWithCoords() int64 {
+	if x != nil {
+		return x.WithCoords
+	}
+	return 0
+}
+
+type TwoByteCell struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	GroupNodes int64                  `protobuf:"varint,1,opt,name=group_nodes,json=groupNodes,proto3" json:"group_nodes,omitempty"`
+	// "ABCD" → [CollisionNode]
+	TwoByteMap     map[string]*structpb.ListValue `protobuf:"bytes,2,rep,name=two_byte_map,json=twoByteMap,proto3" json:"two_byte_map,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	MaxCollision   int64                          `protobuf:"varint,3,opt,name=max_collision,json=maxCollision,proto3" json:"max_collision,omitempty"`
+	CollisionCount int64                          `protobuf:"varint,4,opt,name=collision_count,json=collisionCount,proto3" json:"collision_count,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TwoByteCell) Reset() {
+	*x = TwoByteCell{}
+	mi := &file_analytics_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TwoByteCell) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TwoByteCell) ProtoMessage() {}
+
+func (x *TwoByteCell) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TwoByteCell.ProtoReflect.Descriptor instead.
+func (*TwoByteCell) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *TwoByteCell) GetGroupNodes() int64 {
+	if x != nil {
+		return x.GroupNodes
+	}
+	return 0
+}
+
+func (x *TwoByteCell) GetTwoByteMap() map[string]*structpb.ListValue {
+	if x != nil {
+		return x.TwoByteMap
+	}
+	return nil
+}
+
+func (x *TwoByteCell) GetMaxCollision() int64 {
+	if x != nil {
+		return x.MaxCollision
+	}
+	return 0
+}
+
+func (x *TwoByteCell) GetCollisionCount() int64 {
+	if x != nil {
+		return x.CollisionCount
+	}
+	return 0
+}
+
+// GET /api/analytics/subpaths (one group) and each result of subpaths-bulk
+type AnalyticsSubpaths struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subpaths      []*Subpath             `protobuf:"bytes,1,rep,name=subpaths,proto3" json:"subpaths,omitempty"`
+	TotalPaths    int64                  `protobuf:"varint,2,opt,name=totalPaths,proto3" json:"totalPaths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyticsSubpaths) Reset() {
+	*x = AnalyticsSubpaths{}
+	mi := &file_analytics_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsSubpaths) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsSubpaths) ProtoMessage() {}
+
+func (x *AnalyticsSubpaths) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsSubpaths.ProtoReflect.Descriptor instead.
+func (*AnalyticsSubpaths) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *AnalyticsSubpaths) GetSubpaths() []*Subpath {
+	if x != nil {
+		return x.Subpaths
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpaths) GetTotalPaths() int64 {
+	if x != nil {
+		return x.TotalPaths
+	}
+	return 0
+}
+
+type Subpath struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	RawHops       []string               `protobuf:"bytes,2,rep,name=rawHops,proto3" json:"rawHops,omitempty"`
+	Count         int64                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	Hops          int64                  `protobuf:"varint,4,opt,name=hops,proto3" json:"hops,omitempty"`
+	Pct           float64                `protobuf:"fixed64,5,opt,name=pct,proto3" json:"pct,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Subpath) Reset() {
+	*x = Subpath{}
+	mi := &file_analytics_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Subpath) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Subpath) ProtoMessage() {}
+
+func (x *Subpath) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Subpath.ProtoReflect.Descriptor instead.
+func (*Subpath) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *Subpath) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Subpath) GetRawHops() []string {
+	if x != nil {
+		return x.RawHops
+	}
+	return nil
+}
+
+func (x *Subpath) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Subpath) GetHops() int64 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+func (x *Subpath) GetPct() float64 {
+	if x != nil {
+		return x.Pct
+	}
+	return 0
+}
+
+// GET /api/analytics/subpaths-bulk
+type AnalyticsSubpathsBulk struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*AnalyticsSubpaths   `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyticsSubpathsBulk) Reset() {
+	*x = AnalyticsSubpathsBulk{}
+	mi := &file_analytics_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsSubpathsBulk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsSubpathsBulk) ProtoMessage() {}
+
+func (x *AnalyticsSubpathsBulk) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsSubpathsBulk.ProtoReflect.Descriptor instead.
+func (*AnalyticsSubpathsBulk) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *AnalyticsSubpathsBulk) GetResults() []*AnalyticsSubpaths {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// GET /api/analytics/subpath-detail
+type AnalyticsSubpathDetail struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Hops             []string               `protobuf:"bytes,1,rep,name=hops,proto3" json:"hops,omitempty"`
+	Nodes            []*SubpathNode         `protobuf:"bytes,2,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	TotalMatches     int64                  `protobuf:"varint,3,opt,name=totalMatches,proto3" json:"totalMatches,omitempty"`
+	FirstSeen        string                 `protobuf:"bytes,4,opt,name=firstSeen,proto3" json:"firstSeen,omitempty"`
+	LastSeen         string                 `protobuf:"bytes,5,opt,name=lastSeen,proto3" json:"lastSeen,omitempty"`
+	Signal           *SubpathSignal         `protobuf:"bytes,6,opt,name=signal,proto3" json:"signal,omitempty"`
+	HourDistribution []int64                `protobuf:"varint,7,rep,packed,name=hourDistribution,proto3" json:"hourDistribution,omitempty"`
+	ParentPaths      []*ParentPath          `protobuf:"bytes,8,rep,name=parentPaths,proto3" json:"parentPaths,omitempty"`
+	Observers        []*ObserverCount       `protobuf:"bytes,9,rep,name=observers,proto3" json:"observers,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AnalyticsSubpathDetail) Reset() {
+	*x = AnalyticsSubpathDetail{}
+	mi := &file_analytics_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsSubpathDetail) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsSubpathDetail) ProtoMessage() {}
+
+func (x *AnalyticsSubpathDetail) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsSubpathDetail.ProtoReflect.Descriptor instead.
+func (*AnalyticsSubpathDetail) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *AnalyticsSubpathDetail) GetHops() []string {
+	if x != nil {
+		return x.Hops
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpathDetail) GetNodes() []*SubpathNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpathDetail) GetTotalMatches() int64 {
+	if x != nil {
+		return x.TotalMatches
+	}
+	return 0
+}
+
+func (x *AnalyticsSubpathDetail) GetFirstSeen() string {
+	if x != nil {
+		return x.FirstSeen
+	}
+	return ""
+}
+
+func (x *AnalyticsSubpathDetail) GetLastSeen() string {
+	if x != nil {
+		return x.LastSeen
+	}
+	return ""
+}
+
+func (x *AnalyticsSubpathDetail) GetSignal() *SubpathSignal {
+	if x != nil {
+		return x.Signal
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpathDetail) GetHourDistribution() []int64 {
+	if x != nil {
+		return x.HourDistribution
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpathDetail) GetParentPaths() []*ParentPath {
+	if x != nil {
+		return x.ParentPaths
+	}
+	return nil
+}
+
+func (x *AnalyticsSubpathDetail) GetObservers() []*ObserverCount {
+	if x != nil {
+		return x.Observers
+	}
+	return nil
+}
+
+type SubpathNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hop           string                 `protobuf:"bytes,1,opt,name=hop,proto3" json:"hop,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Lat           *float64               `protobuf:"fixed64,3,opt,name=lat,proto3,oneof" json:"lat,omitempty"`
+	Lon           *float64               `protobuf:"fixed64,4,opt,name=lon,proto3,oneof" json:"lon,omitempty"`
+	Pubkey        *string                `protobuf:"bytes,5,opt,name=pubkey,proto3,oneof" json:"pubkey,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubpathNode) Reset() {
+	*x = SubpathNode{}
+	mi := &file_analytics_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubpathNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubpathNode) ProtoMessage() {}
+
+func (x *SubpathNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubpathNode.ProtoReflect.Descriptor instead.
+func (*SubpathNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SubpathNode) GetHop() string {
+	if x != nil {
+		return x.Hop
+	}
+	return ""
+}
+
+func (x *SubpathNode) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *SubpathNode) GetLat() float64 {
+	if x != nil && x.Lat != nil {
+		return *x.Lat
+	}
+	return 0
+}
+
+func (x *SubpathNode) GetLon() float64 {
+	if x != nil && x.Lon != nil {
+		return *x.Lon
+	}
+	return 0
+}
+
+func (x *SubpathNode) GetPubkey() string {
+	if x != nil && x.Pubkey != nil {
+		return *x.Pubkey
+	}
+	return ""
+}
+
+type SubpathSignal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AvgSnr        *float64               `protobuf:"fixed64,1,opt,name=avgSnr,proto3,oneof" json:"avgSnr,omitempty"`
+	AvgRssi       *float64               `protobuf:"fixed64,2,opt,name=avgRssi,proto3,oneof" json:"avgRssi,omitempty"`
+	Samples       int64                  `protobuf:"varint,3,opt,name=samples,proto3" json:"samples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubpathSignal) Reset() {
+	*x = SubpathSignal{}
+	mi := &file_analytics_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubpathSignal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubpathSignal) ProtoMessage() {}
+
+func (x *SubpathSignal) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubpathSignal.ProtoReflect.Descriptor instead.
+func (*SubpathSignal) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SubpathSignal) GetAvgSnr() float64 {
+	if x != nil && x.AvgSnr != nil {
+		return *x.AvgSnr
+	}
+	return 0
+}
+
+func (x *SubpathSignal) GetAvgRssi() float64 {
+	if x != nil && x.AvgRssi != nil {
+		return *x.AvgRssi
+	}
+	return 0
+}
+
+func (x *SubpathSignal) GetSamples() int64 {
+	if x != nil {
+		return x.Samples
+	}
+	return 0
+}
+
+type ParentPath struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParentPath) Reset() {
+	*x = ParentPath{}
+	mi := &file_analytics_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParentPath) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParentPath) ProtoMessage() {}
+
+func (x *ParentPath) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParentPath.ProtoReflect.Descriptor instead.
+func (*ParentPath) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ParentPath) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ParentPath) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type ObserverCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ObserverCount) Reset() {
+	*x = ObserverCount{}
+	mi := &file_analytics_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObserverCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObserverCount) ProtoMessage() {}
+
+func (x *ObserverCount) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObserverCount.ProtoReflect.Descriptor instead.
+func (*ObserverCount) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ObserverCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ObserverCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// GET /api/analytics/neighbor-graph
+type AnalyticsNeighborGraph struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Nodes         []*GraphNode           `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Edges         []*GraphEdge           `protobuf:"bytes,2,rep,name=edges,proto3" json:"edges,omitempty"`
+	Stats         *GraphStats            `protobuf:"bytes,3,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyticsNeighborGraph) Reset() {
+	*x = AnalyticsNeighborGraph{}
+	mi := &file_analytics_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyticsNeighborGraph) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyticsNeighborGraph) ProtoMessage() {}
+
+func (x *AnalyticsNeighborGraph) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyticsNeighborGraph.ProtoReflect.Descriptor instead.
+func (*AnalyticsNeighborGraph) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *AnalyticsNeighborGraph) GetNodes() []*GraphNode {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+func (x *AnalyticsNeighborGraph) GetEdges() []*GraphEdge {
+	if x != nil {
+		return x.Edges
+	}
+	return nil
+}
+
+func (x *AnalyticsNeighborGraph) GetStats() *GraphStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+type GraphNode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pubkey        string                 `protobuf:"bytes,1,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	NeighborCount int64                  `protobuf:"varint,4,opt,name=neighbor_count,json=neighborCount,proto3" json:"neighbor_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GraphNode) Reset() {
+	*x = GraphNode{}
+	mi := &file_analytics_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GraphNode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GraphNode) ProtoMessage() {}
+
+func (x *GraphNode) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GraphNode.ProtoReflect.Descriptor instead.
+func (*GraphNode) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *GraphNode) GetPubkey() string {
+	if x != nil {
+		return x.Pubkey
+	}
+	return ""
+}
+
+func (x *GraphNode) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GraphNode) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *GraphNode) GetNeighborCount() int64 {
+	if x != nil {
+		return x.NeighborCount
+	}
+	return 0
+}
+
+type GraphEdge struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Target        string                 `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	Weight        int64                  `protobuf:"varint,3,opt,name=weight,proto3" json:"weight,omitempty"`
+	Score         float64                `protobuf:"fixed64,4,opt,name=score,proto3" json:"score,omitempty"`
+	Bidirectional bool                   `protobuf:"varint,5,opt,name=bidirectional,proto3" json:"bidirectional,omitempty"`
+	AvgSnr        *float64               `protobuf:"fixed64,6,opt,name=avg_snr,json=avgSnr,proto3,oneof" json:"avg_snr,omitempty"`
+	Ambiguous     bool                   `protobuf:"varint,7,opt,name=ambiguous,proto3" json:"ambiguous,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GraphEdge) Reset() {
+	*x = GraphEdge{}
+	mi := &file_analytics_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GraphEdge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GraphEdge) ProtoMessage() {}
+
+func (x *GraphEdge) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GraphEdge.ProtoReflect.Descriptor instead.
+func (*GraphEdge) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *GraphEdge) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *GraphEdge) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *GraphEdge) GetWeight() int64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *GraphEdge) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *GraphEdge) GetBidirectional() bool {
+	if x != nil {
+		return x.Bidirectional
+	}
+	return false
+}
+
+func (x *GraphEdge) GetAvgSnr() float64 {
+	if x != nil && x.AvgSnr != nil {
+		return *x.AvgSnr
+	}
+	return 0
+}
+
+func (x *GraphEdge) GetAmbiguous() bool {
+	if x != nil {
+		return x.Ambiguous
+	}
+	return false
+}
+
+type GraphStats struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	TotalNodes          int64                  `protobuf:"varint,1,opt,name=total_nodes,json=totalNodes,proto3" json:"total_nodes,omitempty"`
+	TotalEdges          int64                  `protobuf:"varint,2,opt,name=total_edges,json=totalEdges,proto3" json:"total_edges,omitempty"`
+	AmbiguousEdges      int64                  `protobuf:"varint,3,opt,name=ambiguous_edges,json=ambiguousEdges,proto3" json:"ambiguous_edges,omitempty"`
+	AvgClusterSize      float64                `protobuf:"fixed64,4,opt,name=avg_cluster_size,json=avgClusterSize,proto3" json:"avg_cluster_size,omitempty"`
+	RejectedEdgesGeoFar int64                  `protobuf:"varint,5,opt,name=rejected_edges_geo_far,json=rejectedEdgesGeoFar,proto3" json:"rejected_edges_geo_far,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *GraphStats) Reset() {
+	*x = GraphStats{}
+	mi := &file_analytics_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GraphStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GraphStats) ProtoMessage() {}
+
+func (x *GraphStats) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GraphStats.ProtoReflect.Descriptor instead.
+func (*GraphStats) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *GraphStats) GetTotalNodes() int64 {
+	if x != nil {
+		return x.TotalNodes
+	}
+	return 0
+}
+
+func (x *GraphStats) GetTotalEdges() int64 {
+	if x != nil {
+		return x.TotalEdges
+	}
+	return 0
+}
+
+func (x *GraphStats) GetAmbiguousEdges() int64 {
+	if x != nil {
+		return x.AmbiguousEdges
+	}
+	return 0
+}
+
+func (x *GraphStats) GetAvgClusterSize() float64 {
+	if x != nil {
+		return x.AvgClusterSize
+	}
+	return 0
+}
+
+func (x *GraphStats) GetRejectedEdgesGeoFar() int64 {
+	if x != nil {
+		return x.RejectedEdgesGeoFar
+	}
+	return 0
+}
+
+// GET /api/scope-stats
+type ScopeStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Window        string                 `protobuf:"bytes,1,opt,name=window,proto3" json:"window,omitempty"`
+	Summary       *ScopeSummary          `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	ByRegion      []*ScopeRegion         `protobuf:"bytes,3,rep,name=byRegion,proto3" json:"byRegion,omitempty"`
+	TimeSeries    []*ScopeTimeBucket     `protobuf:"bytes,4,rep,name=timeSeries,proto3" json:"timeSeries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScopeStats) Reset() {
+	*x = ScopeStats{}
+	mi := &file_analytics_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScopeStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScopeStats) ProtoMessage() {}
+
+func (x *ScopeStats) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScopeStats.ProtoReflect.Descriptor instead.
+func (*ScopeStats) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ScopeStats) GetWindow() string {
+	if x != nil {
+		return x.Window
+	}
+	return ""
+}
+
+func (x *ScopeStats) GetSummary() *ScopeSummary {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *ScopeStats) GetByRegion() []*ScopeRegion {
+	if x != nil {
+		return x.ByRegion
+	}
+	return nil
+}
+
+func (x *ScopeStats) GetTimeSeries() []*ScopeTimeBucket {
+	if x != nil {
+		return x.TimeSeries
+	}
+	return nil
+}
+
+type ScopeSummary struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	TransportTotal int64                  `protobuf:"varint,1,opt,name=transportTotal,proto3" json:"transportTotal,omitempty"`
+	Scoped         int64                  `protobuf:"varint,2,opt,name=scoped,proto3" json:"scoped,omitempty"`
+	Unscoped       int64                  `protobuf:"varint,3,opt,name=unscoped,proto3" json:"unscoped,omitempty"`
+	UnknownScope   int64                  `protobuf:"varint,4,opt,name=unknownScope,proto3" json:"unknownScope,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ScopeSummary) Reset() {
+	*x = ScopeSummary{}
+	mi := &file_analytics_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScopeSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScopeSummary) ProtoMessage() {}
+
+func (x *ScopeSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScopeSummary.ProtoReflect.Descriptor instead.
+func (*ScopeSummary) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *ScopeSummary) GetTransportTotal() int64 {
+	if x != nil {
+		return x.TransportTotal
+	}
+	return 0
+}
+
+func (x *ScopeSummary) GetScoped() int64 {
+	if x != nil {
+		return x.Scoped
+	}
+	return 0
+}
+
+func (x *ScopeSummary) GetUnscoped() int64 {
+	if x != nil {
+		return x.Unscoped
+	}
+	return 0
+}
+
+func (x *ScopeSummary) GetUnknownScope() int64 {
+	if x != nil {
+		return x.UnknownScope
+	}
+	return 0
+}
+
+type ScopeRegion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScopeRegion) Reset() {
+	*x = ScopeRegion{}
+	mi := &file_analytics_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScopeRegion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScopeRegion) ProtoMessage() {}
+
+func (x *ScopeRegion) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScopeRegion.ProtoReflect.Descriptor instead.
+func (*ScopeRegion) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ScopeRegion) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScopeRegion) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type ScopeTimeBucket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	T             string                 `protobuf:"bytes,1,opt,name=t,proto3" json:"t,omitempty"`
+	Scoped        int64                  `protobuf:"varint,2,opt,name=scoped,proto3" json:"scoped,omitempty"`
+	Unscoped      int64                  `protobuf:"varint,3,opt,name=unscoped,proto3" json:"unscoped,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScopeTimeBucket) Reset() {
+	*x = ScopeTimeBucket{}
+	mi := &file_analytics_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScopeTimeBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScopeTimeBucket) ProtoMessage() {}
+
+func (x *ScopeTimeBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_analytics_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScopeTimeBucket.ProtoReflect.Descriptor instead.
+func (*ScopeTimeBucket) Descriptor() ([]byte, []int) {
+	return file_analytics_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ScopeTimeBucket) GetT() string {
+	if x != nil {
+		return x.T
+	}
+	return ""
+}
+
+func (x *ScopeTimeBucket) GetScoped() int64 {
+	if x != nil {
+		return x.Scoped
+	}
+	return 0
+}
+
+func (x *ScopeTimeBucket) GetUnscoped() int64 {
+	if x != nil {
+		return x.Unscoped
+	}
+	return 0
+}
+
 var File_analytics_proto protoreflect.FileDescriptor
 
 const file_analytics_proto_rawDesc = "" +
 	"\n" +
-	"\x0fanalytics.proto\x12\fcorescope.v1\"^\n" +
+	"\x0fanalytics.proto\x12\fcorescope.v1\x1a\x1cgoogle/protobuf/struct.proto\"^\n" +
 	"\x0eAnalyticsRoles\x12\x1e\n" +
 	"\n" +
 	"totalNodes\x18\x01 \x01(\x03R\n" +
@@ -216,7 +4614,434 @@ const file_analytics_proto_rawDesc = "" +
 	"\rcriticalCount\x18\b \x01(\x03R\rcriticalCount\x12 \n" +
 	"\vabsurdCount\x18\t \x01(\x03R\vabsurdCount\x12\"\n" +
 	"\fnoClockCount\x18\n" +
-	" \x01(\x03R\fnoClockCountB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	" \x01(\x03R\fnoClockCount\"_\n" +
+	"\tHistogram\x12.\n" +
+	"\x04bins\x18\x01 \x03(\v2\x1a.corescope.v1.HistogramBinR\x04bins\x12\x10\n" +
+	"\x03min\x18\x02 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x03 \x01(\x01R\x03max\"@\n" +
+	"\fHistogramBin\x12\f\n" +
+	"\x01x\x18\x01 \x01(\x01R\x01x\x12\f\n" +
+	"\x01w\x18\x02 \x01(\x01R\x01w\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"u\n" +
+	"\rSignalSummary\x12\x10\n" +
+	"\x03min\x18\x01 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x02 \x01(\x01R\x03max\x12\x10\n" +
+	"\x03avg\x18\x03 \x01(\x01R\x03avg\x12\x16\n" +
+	"\x06median\x18\x04 \x01(\x01R\x06median\x12\x16\n" +
+	"\x06stddev\x18\x05 \x01(\x01R\x06stddev\"5\n" +
+	"\tHourCount\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\tR\x04hour\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xeb\x06\n" +
+	"\vAnalyticsRF\x12\"\n" +
+	"\ftotalPackets\x18\x01 \x01(\x03R\ftotalPackets\x12(\n" +
+	"\x0ftotalAllPackets\x18\x02 \x01(\x03R\x0ftotalAllPackets\x12.\n" +
+	"\x12totalTransmissions\x18\x03 \x01(\x03R\x12totalTransmissions\x12-\n" +
+	"\x03snr\x18\x04 \x01(\v2\x1b.corescope.v1.SignalSummaryR\x03snr\x12/\n" +
+	"\x04rssi\x18\x05 \x01(\v2\x1b.corescope.v1.SignalSummaryR\x04rssi\x125\n" +
+	"\tsnrValues\x18\x06 \x01(\v2\x17.corescope.v1.HistogramR\tsnrValues\x127\n" +
+	"\n" +
+	"rssiValues\x18\a \x01(\v2\x17.corescope.v1.HistogramR\n" +
+	"rssiValues\x129\n" +
+	"\vpacketSizes\x18\b \x01(\v2\x17.corescope.v1.HistogramR\vpacketSizes\x12$\n" +
+	"\rminPacketSize\x18\t \x01(\x03R\rminPacketSize\x12$\n" +
+	"\rmaxPacketSize\x18\n" +
+	" \x01(\x03R\rmaxPacketSize\x12$\n" +
+	"\ravgPacketSize\x18\v \x01(\x03R\ravgPacketSize\x12?\n" +
+	"\x0epacketsPerHour\x18\f \x03(\v2\x17.corescope.v1.HourCountR\x0epacketsPerHour\x12B\n" +
+	"\fpayloadTypes\x18\r \x03(\v2\x1e.corescope.v1.PayloadTypeCountR\fpayloadTypes\x126\n" +
+	"\tsnrByType\x18\x0e \x03(\v2\x18.corescope.v1.TypeSignalR\tsnrByType\x12@\n" +
+	"\x0esignalOverTime\x18\x0f \x03(\v2\x18.corescope.v1.HourSignalR\x0esignalOverTime\x12<\n" +
+	"\vscatterData\x18\x10 \x03(\v2\x1a.corescope.v1.ScatterPointR\vscatterData\x12$\n" +
+	"\rtimeSpanHours\x18\x11 \x01(\x01R\rtimeSpanHours\"^\n" +
+	"\x10PayloadTypeCount\x12\x17\n" +
+	"\x04type\x18\x01 \x01(\x03H\x00R\x04type\x88\x01\x01\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05countB\a\n" +
+	"\x05_type\"l\n" +
+	"\n" +
+	"TypeSignal\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x10\n" +
+	"\x03avg\x18\x03 \x01(\x01R\x03avg\x12\x10\n" +
+	"\x03min\x18\x04 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x05 \x01(\x01R\x03max\"N\n" +
+	"\n" +
+	"HourSignal\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\tR\x04hour\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x16\n" +
+	"\x06avgSnr\x18\x03 \x01(\x01R\x06avgSnr\"4\n" +
+	"\fScatterPoint\x12\x10\n" +
+	"\x03snr\x18\x01 \x01(\x01R\x03snr\x12\x12\n" +
+	"\x04rssi\x18\x02 \x01(\x01R\x04rssi\"\xeb\x05\n" +
+	"\x11AnalyticsTopology\x12 \n" +
+	"\vuniqueNodes\x18\x01 \x01(\x03R\vuniqueNodes\x12\x18\n" +
+	"\aavgHops\x18\x02 \x01(\x01R\aavgHops\x12\x1e\n" +
+	"\n" +
+	"medianHops\x18\x03 \x01(\x03R\n" +
+	"medianHops\x12\x18\n" +
+	"\amaxHops\x18\x04 \x01(\x03R\amaxHops\x12@\n" +
+	"\x0fhopDistribution\x18\x05 \x03(\v2\x16.corescope.v1.HopCountR\x0fhopDistribution\x128\n" +
+	"\ftopRepeaters\x18\x06 \x03(\v2\x14.corescope.v1.HopRefR\ftopRepeaters\x121\n" +
+	"\btopPairs\x18\a \x03(\v2\x15.corescope.v1.HopPairR\btopPairs\x125\n" +
+	"\thopsVsSnr\x18\b \x03(\v2\x17.corescope.v1.HopSignalR\thopsVsSnr\x127\n" +
+	"\tobservers\x18\t \x03(\v2\x19.corescope.v1.ObserverRefR\tobservers\x12a\n" +
+	"\x10perObserverReach\x18\n" +
+	" \x03(\v25.corescope.v1.AnalyticsTopology.PerObserverReachEntryR\x10perObserverReach\x12@\n" +
+	"\rmultiObsNodes\x18\v \x03(\v2\x1a.corescope.v1.MultiObsNodeR\rmultiObsNodes\x12:\n" +
+	"\fbestPathList\x18\f \x03(\v2\x16.corescope.v1.BestPathR\fbestPathList\x1a`\n" +
+	"\x15PerObserverReachEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
+	"\x05value\x18\x02 \x01(\v2\x1b.corescope.v1.ObserverReachR\x05value:\x028\x01\"4\n" +
+	"\bHopCount\x12\x12\n" +
+	"\x04hops\x18\x01 \x01(\x03R\x04hops\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"z\n" +
+	"\x06HopRef\x12\x10\n" +
+	"\x03hop\x18\x01 \x01(\tR\x03hop\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x17\n" +
+	"\x04name\x18\x03 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x04 \x01(\tH\x01R\x06pubkey\x88\x01\x01B\a\n" +
+	"\x05_nameB\t\n" +
+	"\a_pubkey\"\xe7\x01\n" +
+	"\aHopPair\x12\x12\n" +
+	"\x04hopA\x18\x01 \x01(\tR\x04hopA\x12\x12\n" +
+	"\x04hopB\x18\x02 \x01(\tR\x04hopB\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\x12\x19\n" +
+	"\x05nameA\x18\x04 \x01(\tH\x00R\x05nameA\x88\x01\x01\x12\x19\n" +
+	"\x05nameB\x18\x05 \x01(\tH\x01R\x05nameB\x88\x01\x01\x12\x1d\n" +
+	"\apubkeyA\x18\x06 \x01(\tH\x02R\apubkeyA\x88\x01\x01\x12\x1d\n" +
+	"\apubkeyB\x18\a \x01(\tH\x03R\apubkeyB\x88\x01\x01B\b\n" +
+	"\x06_nameAB\b\n" +
+	"\x06_nameBB\n" +
+	"\n" +
+	"\b_pubkeyAB\n" +
+	"\n" +
+	"\b_pubkeyB\"M\n" +
+	"\tHopSignal\x12\x12\n" +
+	"\x04hops\x18\x01 \x01(\x03R\x04hops\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12\x16\n" +
+	"\x06avgSnr\x18\x03 \x01(\x01R\x06avgSnr\"1\n" +
+	"\vObserverRef\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"c\n" +
+	"\rObserverReach\x12#\n" +
+	"\robserver_name\x18\x01 \x01(\tR\fobserverName\x12-\n" +
+	"\x05rings\x18\x02 \x03(\v2\x17.corescope.v1.ReachRingR\x05rings\"M\n" +
+	"\tReachRing\x12\x12\n" +
+	"\x04hops\x18\x01 \x01(\x03R\x04hops\x12,\n" +
+	"\x05nodes\x18\x02 \x03(\v2\x16.corescope.v1.RingNodeR\x05nodes\"\xad\x01\n" +
+	"\bRingNode\x12\x10\n" +
+	"\x03hop\x18\x01 \x01(\tR\x03hop\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x03 \x01(\tH\x01R\x06pubkey\x88\x01\x01\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\x03R\x05count\x12!\n" +
+	"\tdistRange\x18\x05 \x01(\tH\x02R\tdistRange\x88\x01\x01B\a\n" +
+	"\x05_nameB\t\n" +
+	"\a_pubkeyB\f\n" +
+	"\n" +
+	"_distRange\"\xa3\x01\n" +
+	"\fMultiObsNode\x12\x10\n" +
+	"\x03hop\x18\x01 \x01(\tR\x03hop\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x03 \x01(\tH\x01R\x06pubkey\x88\x01\x01\x127\n" +
+	"\tobservers\x18\x04 \x03(\v2\x19.corescope.v1.ObserverHopR\tobserversB\a\n" +
+	"\x05_nameB\t\n" +
+	"\a_pubkey\"\x83\x01\n" +
+	"\vObserverHop\x12\x1f\n" +
+	"\vobserver_id\x18\x01 \x01(\tR\n" +
+	"observerId\x12#\n" +
+	"\robserver_name\x18\x02 \x01(\tR\fobserverName\x12\x18\n" +
+	"\aminDist\x18\x03 \x01(\x03R\aminDist\x12\x14\n" +
+	"\x05count\x18\x04 \x01(\x03R\x05count\"\xc6\x01\n" +
+	"\bBestPath\x12\x10\n" +
+	"\x03hop\x18\x01 \x01(\tR\x03hop\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x03 \x01(\tH\x01R\x06pubkey\x88\x01\x01\x12\x18\n" +
+	"\aminDist\x18\x04 \x01(\x03R\aminDist\x12\x1f\n" +
+	"\vobserver_id\x18\x05 \x01(\tR\n" +
+	"observerId\x12#\n" +
+	"\robserver_name\x18\x06 \x01(\tR\fobserverNameB\a\n" +
+	"\x05_nameB\t\n" +
+	"\a_pubkey\"\xb8\x02\n" +
+	"\x11AnalyticsChannels\x12&\n" +
+	"\x0eactiveChannels\x18\x01 \x01(\x03R\x0eactiveChannels\x12 \n" +
+	"\vdecryptable\x18\x02 \x01(\x03R\vdecryptable\x125\n" +
+	"\bchannels\x18\x03 \x03(\v2\x19.corescope.v1.ChannelStatR\bchannels\x129\n" +
+	"\n" +
+	"topSenders\x18\x04 \x03(\v2\x19.corescope.v1.SenderCountR\n" +
+	"topSenders\x12G\n" +
+	"\x0fchannelTimeline\x18\x05 \x03(\v2\x1d.corescope.v1.ChannelHourStatR\x0fchannelTimeline\x12\x1e\n" +
+	"\n" +
+	"msgLengths\x18\x06 \x03(\x03R\n" +
+	"msgLengths\"\xad\x01\n" +
+	"\vChannelStat\x12\x12\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
+	"\bmessages\x18\x03 \x01(\x03R\bmessages\x12\x18\n" +
+	"\asenders\x18\x04 \x01(\x03R\asenders\x12\"\n" +
+	"\flastActivity\x18\x05 \x01(\tR\flastActivity\x12\x1c\n" +
+	"\tencrypted\x18\x06 \x01(\bR\tencrypted\"7\n" +
+	"\vSenderCount\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"U\n" +
+	"\x0fChannelHourStat\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\tR\x04hour\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\xc7\x03\n" +
+	"\x11AnalyticsDistance\x123\n" +
+	"\asummary\x18\x01 \x01(\v2\x19.corescope.v1.DistSummaryR\asummary\x12/\n" +
+	"\atopHops\x18\x02 \x03(\v2\x15.corescope.v1.DistHopR\atopHops\x122\n" +
+	"\btopPaths\x18\x03 \x03(\v2\x16.corescope.v1.DistPathR\btopPaths\x12I\n" +
+	"\bcatStats\x18\x04 \x03(\v2-.corescope.v1.AnalyticsDistance.CatStatsEntryR\bcatStats\x12=\n" +
+	"\rdistHistogram\x18\x05 \x01(\v2\x17.corescope.v1.HistogramR\rdistHistogram\x12:\n" +
+	"\fdistOverTime\x18\x06 \x03(\v2\x16.corescope.v1.HourDistR\fdistOverTime\x1aR\n" +
+	"\rCatStatsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.corescope.v1.CatStatR\x05value:\x028\x01\"\x7f\n" +
+	"\vDistSummary\x12\x1c\n" +
+	"\ttotalHops\x18\x01 \x01(\x03R\ttotalHops\x12\x1e\n" +
+	"\n" +
+	"totalPaths\x18\x02 \x01(\x03R\n" +
+	"totalPaths\x12\x18\n" +
+	"\aavgDist\x18\x03 \x01(\x01R\aavgDist\x12\x18\n" +
+	"\amaxDist\x18\x04 \x01(\x01R\amaxDist\"\xbb\x02\n" +
+	"\aDistHop\x12\x1a\n" +
+	"\bfromName\x18\x01 \x01(\tR\bfromName\x12\x16\n" +
+	"\x06fromPk\x18\x02 \x01(\tR\x06fromPk\x12\x16\n" +
+	"\x06toName\x18\x03 \x01(\tR\x06toName\x12\x12\n" +
+	"\x04toPk\x18\x04 \x01(\tR\x04toPk\x12\x12\n" +
+	"\x04dist\x18\x05 \x01(\x01R\x04dist\x12\x12\n" +
+	"\x04type\x18\x06 \x01(\tR\x04type\x12\x1d\n" +
+	"\abestSnr\x18\a \x01(\x01H\x00R\abestSnr\x88\x01\x01\x12!\n" +
+	"\tmedianSnr\x18\b \x01(\x01H\x01R\tmedianSnr\x88\x01\x01\x12\x1a\n" +
+	"\bobsCount\x18\t \x01(\x03R\bobsCount\x12\x12\n" +
+	"\x04hash\x18\n" +
+	" \x01(\tR\x04hash\x12\x1c\n" +
+	"\ttimestamp\x18\v \x01(\tR\ttimestampB\n" +
+	"\n" +
+	"\b_bestSnrB\f\n" +
+	"\n" +
+	"_medianSnr\"\xa5\x01\n" +
+	"\bDistPath\x12\x12\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x1c\n" +
+	"\ttotalDist\x18\x02 \x01(\x01R\ttotalDist\x12\x1a\n" +
+	"\bhopCount\x18\x03 \x01(\x03R\bhopCount\x12\x1c\n" +
+	"\ttimestamp\x18\x04 \x01(\tR\ttimestamp\x12-\n" +
+	"\x04hops\x18\x05 \x03(\v2\x19.corescope.v1.DistPathHopR\x04hops\"\x81\x01\n" +
+	"\vDistPathHop\x12\x1a\n" +
+	"\bfromName\x18\x01 \x01(\tR\bfromName\x12\x16\n" +
+	"\x06fromPk\x18\x02 \x01(\tR\x06fromPk\x12\x16\n" +
+	"\x06toName\x18\x03 \x01(\tR\x06toName\x12\x12\n" +
+	"\x04toPk\x18\x04 \x01(\tR\x04toPk\x12\x12\n" +
+	"\x04dist\x18\x05 \x01(\x01R\x04dist\"m\n" +
+	"\aCatStat\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\x12\x10\n" +
+	"\x03avg\x18\x02 \x01(\x01R\x03avg\x12\x16\n" +
+	"\x06median\x18\x03 \x01(\x01R\x06median\x12\x10\n" +
+	"\x03min\x18\x04 \x01(\x01R\x03min\x12\x10\n" +
+	"\x03max\x18\x05 \x01(\x01R\x03max\"F\n" +
+	"\bHourDist\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\tR\x04hour\x12\x10\n" +
+	"\x03avg\x18\x02 \x01(\x01R\x03avg\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\xe2\x03\n" +
+	"\x12AnalyticsHashSizes\x12\x14\n" +
+	"\x05total\x18\x01 \x01(\x03R\x05total\x12<\n" +
+	"\fdistribution\x18\x02 \x01(\v2\x18.corescope.v1.SizeCountsR\fdistribution\x12R\n" +
+	"\x17distributionByRepeaters\x18\x03 \x01(\v2\x18.corescope.v1.SizeCountsR\x17distributionByRepeaters\x12/\n" +
+	"\x06hourly\x18\x04 \x03(\v2\x17.corescope.v1.HourSizesR\x06hourly\x120\n" +
+	"\atopHops\x18\x05 \x03(\v2\x16.corescope.v1.SizedHopR\atopHops\x12C\n" +
+	"\x0emultiByteNodes\x18\x06 \x03(\v2\x1b.corescope.v1.MultiByteNodeR\x0emultiByteNodes\x12,\n" +
+	"\x11attributionMethod\x18\a \x01(\tR\x11attributionMethod\x12N\n" +
+	"\x13multiByteCapability\x18\b \x03(\v2\x1c.corescope.v1.CapabilityNodeR\x13multiByteCapability\">\n" +
+	"\n" +
+	"SizeCounts\x12\x0e\n" +
+	"\x03one\x18\x01 \x01(\x03R\x011\x12\x0e\n" +
+	"\x03two\x18\x02 \x01(\x03R\x012\x12\x10\n" +
+	"\x05three\x18\x03 \x01(\x03R\x013\"Q\n" +
+	"\tHourSizes\x12\x12\n" +
+	"\x04hour\x18\x01 \x01(\tR\x04hour\x12\x0e\n" +
+	"\x03one\x18\x02 \x01(\x03R\x011\x12\x0e\n" +
+	"\x03two\x18\x03 \x01(\x03R\x012\x12\x10\n" +
+	"\x05three\x18\x04 \x01(\x03R\x013\"\x90\x01\n" +
+	"\bSizedHop\x12\x10\n" +
+	"\x03hex\x18\x01 \x01(\tR\x03hex\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x03R\x04size\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\x12\x17\n" +
+	"\x04name\x18\x04 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x05 \x01(\tH\x01R\x06pubkey\x88\x01\x01B\a\n" +
+	"\x05_nameB\t\n" +
+	"\a_pubkey\"\xa1\x01\n" +
+	"\rMultiByteNode\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bhashSize\x18\x02 \x01(\x03R\bhashSize\x12\x18\n" +
+	"\apackets\x18\x03 \x01(\x03R\apackets\x12\x1a\n" +
+	"\blastSeen\x18\x04 \x01(\tR\blastSeen\x12\x16\n" +
+	"\x06pubkey\x18\x05 \x01(\tR\x06pubkey\x12\x12\n" +
+	"\x04role\x18\x06 \x01(\tR\x04role\"\xc2\x01\n" +
+	"\x0eCapabilityNode\x12\x16\n" +
+	"\x06pubkey\x18\x01 \x01(\tR\x06pubkey\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x1a\n" +
+	"\bevidence\x18\x05 \x01(\tR\bevidence\x12 \n" +
+	"\vmaxHashSize\x18\x06 \x01(\x03R\vmaxHashSize\x12\x1a\n" +
+	"\blastSeen\x18\a \x01(\tR\blastSeen\"\x89\x02\n" +
+	"\x17AnalyticsHashCollisions\x12J\n" +
+	"\x12inconsistent_nodes\x18\x01 \x03(\v2\x1b.corescope.v1.CollisionNodeR\x11inconsistentNodes\x12J\n" +
+	"\aby_size\x18\x02 \x03(\v21.corescope.v1.AnalyticsHashCollisions.BySizeEntryR\x06bySize\x1aV\n" +
+	"\vBySizeEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
+	"\x05value\x18\x02 \x01(\v2\x1b.corescope.v1.CollisionSizeR\x05value:\x028\x01\"\xa2\x02\n" +
+	"\rCollisionNode\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x01 \x01(\tR\tpublicKey\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12\x15\n" +
+	"\x03lat\x18\x04 \x01(\x01H\x00R\x03lat\x88\x01\x01\x12\x15\n" +
+	"\x03lon\x18\x05 \x01(\x01H\x01R\x03lon\x88\x01\x01\x12 \n" +
+	"\thash_size\x18\x06 \x01(\x03H\x02R\bhashSize\x88\x01\x01\x124\n" +
+	"\x16hash_size_inconsistent\x18\a \x01(\bR\x14hashSizeInconsistent\x12&\n" +
+	"\x0fhash_sizes_seen\x18\b \x03(\x03R\rhashSizesSeenB\x06\n" +
+	"\x04_latB\x06\n" +
+	"\x04_lonB\f\n" +
+	"\n" +
+	"_hash_size\"\xdf\x03\n" +
+	"\rCollisionSize\x122\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1c.corescope.v1.CollisionStatsR\x05stats\x127\n" +
+	"\n" +
+	"collisions\x18\x02 \x03(\v2\x17.corescope.v1.CollisionR\n" +
+	"collisions\x12S\n" +
+	"\x0eone_byte_cells\x18\x03 \x03(\v2-.corescope.v1.CollisionSize.OneByteCellsEntryR\foneByteCells\x12S\n" +
+	"\x0etwo_byte_cells\x18\x04 \x03(\v2-.corescope.v1.CollisionSize.TwoByteCellsEntryR\ftwoByteCells\x1a[\n" +
+	"\x11OneByteCellsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x05value:\x028\x01\x1aZ\n" +
+	"\x11TwoByteCellsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12/\n" +
+	"\x05value\x18\x02 \x01(\v2\x19.corescope.v1.TwoByteCellR\x05value:\x028\x01\"\x8b\x02\n" +
+	"\x0eCollisionStats\x12\x1f\n" +
+	"\vtotal_nodes\x18\x01 \x01(\x03R\n" +
+	"totalNodes\x12$\n" +
+	"\x0enodes_for_byte\x18\x02 \x01(\x03R\fnodesForByte\x12&\n" +
+	"\x0fusing_this_size\x18\x03 \x01(\x03R\rusingThisSize\x12'\n" +
+	"\x0funique_prefixes\x18\x04 \x01(\x03R\x0euniquePrefixes\x12'\n" +
+	"\x0fcollision_count\x18\x05 \x01(\x03R\x0ecollisionCount\x12\x1d\n" +
+	"\n" +
+	"space_size\x18\x06 \x01(\x03R\tspaceSize\x12\x19\n" +
+	"\bpct_used\x18\a \x01(\x01R\apctUsed\"\xfe\x01\n" +
+	"\tCollision\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1b\n" +
+	"\tbyte_size\x18\x02 \x01(\x03R\bbyteSize\x12 \n" +
+	"\vappearances\x18\x03 \x01(\x03R\vappearances\x121\n" +
+	"\x05nodes\x18\x04 \x03(\v2\x1b.corescope.v1.CollisionNodeR\x05nodes\x12\x1e\n" +
+	"\vmax_dist_km\x18\x05 \x01(\x01R\tmaxDistKm\x12&\n" +
+	"\x0eclassification\x18\x06 \x01(\tR\x0eclassification\x12\x1f\n" +
+	"\vwith_coords\x18\a \x01(\x03R\n" +
+	"withCoords\"\xa4\x02\n" +
+	"\vTwoByteCell\x12\x1f\n" +
+	"\vgroup_nodes\x18\x01 \x01(\x03R\n" +
+	"groupNodes\x12K\n" +
+	"\ftwo_byte_map\x18\x02 \x03(\v2).corescope.v1.TwoByteCell.TwoByteMapEntryR\n" +
+	"twoByteMap\x12#\n" +
+	"\rmax_collision\x18\x03 \x01(\x03R\fmaxCollision\x12'\n" +
+	"\x0fcollision_count\x18\x04 \x01(\x03R\x0ecollisionCount\x1aY\n" +
+	"\x0fTwoByteMapEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x05value:\x028\x01\"f\n" +
+	"\x11AnalyticsSubpaths\x121\n" +
+	"\bsubpaths\x18\x01 \x03(\v2\x15.corescope.v1.SubpathR\bsubpaths\x12\x1e\n" +
+	"\n" +
+	"totalPaths\x18\x02 \x01(\x03R\n" +
+	"totalPaths\"s\n" +
+	"\aSubpath\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
+	"\arawHops\x18\x02 \x03(\tR\arawHops\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\x12\x12\n" +
+	"\x04hops\x18\x04 \x01(\x03R\x04hops\x12\x10\n" +
+	"\x03pct\x18\x05 \x01(\x01R\x03pct\"R\n" +
+	"\x15AnalyticsSubpathsBulk\x129\n" +
+	"\aresults\x18\x01 \x03(\v2\x1f.corescope.v1.AnalyticsSubpathsR\aresults\"\x93\x03\n" +
+	"\x16AnalyticsSubpathDetail\x12\x12\n" +
+	"\x04hops\x18\x01 \x03(\tR\x04hops\x12/\n" +
+	"\x05nodes\x18\x02 \x03(\v2\x19.corescope.v1.SubpathNodeR\x05nodes\x12\"\n" +
+	"\ftotalMatches\x18\x03 \x01(\x03R\ftotalMatches\x12\x1c\n" +
+	"\tfirstSeen\x18\x04 \x01(\tR\tfirstSeen\x12\x1a\n" +
+	"\blastSeen\x18\x05 \x01(\tR\blastSeen\x123\n" +
+	"\x06signal\x18\x06 \x01(\v2\x1b.corescope.v1.SubpathSignalR\x06signal\x12*\n" +
+	"\x10hourDistribution\x18\a \x03(\x03R\x10hourDistribution\x12:\n" +
+	"\vparentPaths\x18\b \x03(\v2\x18.corescope.v1.ParentPathR\vparentPaths\x129\n" +
+	"\tobservers\x18\t \x03(\v2\x1b.corescope.v1.ObserverCountR\tobservers\"\xa7\x01\n" +
+	"\vSubpathNode\x12\x10\n" +
+	"\x03hop\x18\x01 \x01(\tR\x03hop\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x15\n" +
+	"\x03lat\x18\x03 \x01(\x01H\x01R\x03lat\x88\x01\x01\x12\x15\n" +
+	"\x03lon\x18\x04 \x01(\x01H\x02R\x03lon\x88\x01\x01\x12\x1b\n" +
+	"\x06pubkey\x18\x05 \x01(\tH\x03R\x06pubkey\x88\x01\x01B\a\n" +
+	"\x05_nameB\x06\n" +
+	"\x04_latB\x06\n" +
+	"\x04_lonB\t\n" +
+	"\a_pubkey\"|\n" +
+	"\rSubpathSignal\x12\x1b\n" +
+	"\x06avgSnr\x18\x01 \x01(\x01H\x00R\x06avgSnr\x88\x01\x01\x12\x1d\n" +
+	"\aavgRssi\x18\x02 \x01(\x01H\x01R\aavgRssi\x88\x01\x01\x12\x18\n" +
+	"\asamples\x18\x03 \x01(\x03R\asamplesB\t\n" +
+	"\a_avgSnrB\n" +
+	"\n" +
+	"\b_avgRssi\"6\n" +
+	"\n" +
+	"ParentPath\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"9\n" +
+	"\rObserverCount\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa6\x01\n" +
+	"\x16AnalyticsNeighborGraph\x12-\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x17.corescope.v1.GraphNodeR\x05nodes\x12-\n" +
+	"\x05edges\x18\x02 \x03(\v2\x17.corescope.v1.GraphEdgeR\x05edges\x12.\n" +
+	"\x05stats\x18\x03 \x01(\v2\x18.corescope.v1.GraphStatsR\x05stats\"r\n" +
+	"\tGraphNode\x12\x16\n" +
+	"\x06pubkey\x18\x01 \x01(\tR\x06pubkey\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12%\n" +
+	"\x0eneighbor_count\x18\x04 \x01(\x03R\rneighborCount\"\xd7\x01\n" +
+	"\tGraphEdge\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\tR\x06target\x12\x16\n" +
+	"\x06weight\x18\x03 \x01(\x03R\x06weight\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\x01R\x05score\x12$\n" +
+	"\rbidirectional\x18\x05 \x01(\bR\rbidirectional\x12\x1c\n" +
+	"\aavg_snr\x18\x06 \x01(\x01H\x00R\x06avgSnr\x88\x01\x01\x12\x1c\n" +
+	"\tambiguous\x18\a \x01(\bR\tambiguousB\n" +
+	"\n" +
+	"\b_avg_snr\"\xd6\x01\n" +
+	"\n" +
+	"GraphStats\x12\x1f\n" +
+	"\vtotal_nodes\x18\x01 \x01(\x03R\n" +
+	"totalNodes\x12\x1f\n" +
+	"\vtotal_edges\x18\x02 \x01(\x03R\n" +
+	"totalEdges\x12'\n" +
+	"\x0fambiguous_edges\x18\x03 \x01(\x03R\x0eambiguousEdges\x12(\n" +
+	"\x10avg_cluster_size\x18\x04 \x01(\x01R\x0eavgClusterSize\x123\n" +
+	"\x16rejected_edges_geo_far\x18\x05 \x01(\x03R\x13rejectedEdgesGeoFar\"\xd0\x01\n" +
+	"\n" +
+	"ScopeStats\x12\x16\n" +
+	"\x06window\x18\x01 \x01(\tR\x06window\x124\n" +
+	"\asummary\x18\x02 \x01(\v2\x1a.corescope.v1.ScopeSummaryR\asummary\x125\n" +
+	"\bbyRegion\x18\x03 \x03(\v2\x19.corescope.v1.ScopeRegionR\bbyRegion\x12=\n" +
+	"\n" +
+	"timeSeries\x18\x04 \x03(\v2\x1d.corescope.v1.ScopeTimeBucketR\n" +
+	"timeSeries\"\x8e\x01\n" +
+	"\fScopeSummary\x12&\n" +
+	"\x0etransportTotal\x18\x01 \x01(\x03R\x0etransportTotal\x12\x16\n" +
+	"\x06scoped\x18\x02 \x01(\x03R\x06scoped\x12\x1a\n" +
+	"\bunscoped\x18\x03 \x01(\x03R\bunscoped\x12\"\n" +
+	"\funknownScope\x18\x04 \x01(\x03R\funknownScope\"7\n" +
+	"\vScopeRegion\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"S\n" +
+	"\x0fScopeTimeBucket\x12\f\n" +
+	"\x01t\x18\x01 \x01(\tR\x01t\x12\x16\n" +
+	"\x06scoped\x18\x02 \x01(\x03R\x06scoped\x12\x1a\n" +
+	"\bunscoped\x18\x03 \x01(\x03R\bunscopedB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_analytics_proto_rawDescOnce sync.Once
@@ -230,18 +5055,149 @@ func file_analytics_proto_rawDescGZIP() []byte {
 	return file_analytics_proto_rawDescData
 }
 
-var file_analytics_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_analytics_proto_msgTypes = make([]protoimpl.MessageInfo, 68)
 var file_analytics_proto_goTypes = []any{
-	(*AnalyticsRoles)(nil), // 0: corescope.v1.AnalyticsRoles
-	(*RoleStat)(nil),       // 1: corescope.v1.RoleStat
+	(*AnalyticsRoles)(nil),          // 0: corescope.v1.AnalyticsRoles
+	(*RoleStat)(nil),                // 1: corescope.v1.RoleStat
+	(*Histogram)(nil),               // 2: corescope.v1.Histogram
+	(*HistogramBin)(nil),            // 3: corescope.v1.HistogramBin
+	(*SignalSummary)(nil),           // 4: corescope.v1.SignalSummary
+	(*HourCount)(nil),               // 5: corescope.v1.HourCount
+	(*AnalyticsRF)(nil),             // 6: corescope.v1.AnalyticsRF
+	(*PayloadTypeCount)(nil),        // 7: corescope.v1.PayloadTypeCount
+	(*TypeSignal)(nil),              // 8: corescope.v1.TypeSignal
+	(*HourSignal)(nil),              // 9: corescope.v1.HourSignal
+	(*ScatterPoint)(nil),            // 10: corescope.v1.ScatterPoint
+	(*AnalyticsTopology)(nil),       // 11: corescope.v1.AnalyticsTopology
+	(*HopCount)(nil),                // 12: corescope.v1.HopCount
+	(*HopRef)(nil),                  // 13: corescope.v1.HopRef
+	(*HopPair)(nil),                 // 14: corescope.v1.HopPair
+	(*HopSignal)(nil),               // 15: corescope.v1.HopSignal
+	(*ObserverRef)(nil),             // 16: corescope.v1.ObserverRef
+	(*ObserverReach)(nil),           // 17: corescope.v1.ObserverReach
+	(*ReachRing)(nil),               // 18: corescope.v1.ReachRing
+	(*RingNode)(nil),                // 19: corescope.v1.RingNode
+	(*MultiObsNode)(nil),            // 20: corescope.v1.MultiObsNode
+	(*ObserverHop)(nil),             // 21: corescope.v1.ObserverHop
+	(*BestPath)(nil),                // 22: corescope.v1.BestPath
+	(*AnalyticsChannels)(nil),       // 23: corescope.v1.AnalyticsChannels
+	(*ChannelStat)(nil),             // 24: corescope.v1.ChannelStat
+	(*SenderCount)(nil),             // 25: corescope.v1.SenderCount
+	(*ChannelHourStat)(nil),         // 26: corescope.v1.ChannelHourStat
+	(*AnalyticsDistance)(nil),       // 27: corescope.v1.AnalyticsDistance
+	(*DistSummary)(nil),             // 28: corescope.v1.DistSummary
+	(*DistHop)(nil),                 // 29: corescope.v1.DistHop
+	(*DistPath)(nil),                // 30: corescope.v1.DistPath
+	(*DistPathHop)(nil),             // 31: corescope.v1.DistPathHop
+	(*CatStat)(nil),                 // 32: corescope.v1.CatStat
+	(*HourDist)(nil),                // 33: corescope.v1.HourDist
+	(*AnalyticsHashSizes)(nil),      // 34: corescope.v1.AnalyticsHashSizes
+	(*SizeCounts)(nil),              // 35: corescope.v1.SizeCounts
+	(*HourSizes)(nil),               // 36: corescope.v1.HourSizes
+	(*SizedHop)(nil),                // 37: corescope.v1.SizedHop
+	(*MultiByteNode)(nil),           // 38: corescope.v1.MultiByteNode
+	(*CapabilityNode)(nil),          // 39: corescope.v1.CapabilityNode
+	(*AnalyticsHashCollisions)(nil), // 40: corescope.v1.AnalyticsHashCollisions
+	(*CollisionNode)(nil),           // 41: corescope.v1.CollisionNode
+	(*CollisionSize)(nil),           // 42: corescope.v1.CollisionSize
+	(*CollisionStats)(nil),          // 43: corescope.v1.CollisionStats
+	(*Collision)(nil),               // 44: corescope.v1.Collision
+	(*TwoByteCell)(nil),             // 45: corescope.v1.TwoByteCell
+	(*AnalyticsSubpaths)(nil),       // 46: corescope.v1.AnalyticsSubpaths
+	(*Subpath)(nil),                 // 47: corescope.v1.Subpath
+	(*AnalyticsSubpathsBulk)(nil),   // 48: corescope.v1.AnalyticsSubpathsBulk
+	(*AnalyticsSubpathDetail)(nil),  // 49: corescope.v1.AnalyticsSubpathDetail
+	(*SubpathNode)(nil),             // 50: corescope.v1.SubpathNode
+	(*SubpathSignal)(nil),           // 51: corescope.v1.SubpathSignal
+	(*ParentPath)(nil),              // 52: corescope.v1.ParentPath
+	(*ObserverCount)(nil),           // 53: corescope.v1.ObserverCount
+	(*AnalyticsNeighborGraph)(nil),  // 54: corescope.v1.AnalyticsNeighborGraph
+	(*GraphNode)(nil),               // 55: corescope.v1.GraphNode
+	(*GraphEdge)(nil),               // 56: corescope.v1.GraphEdge
+	(*GraphStats)(nil),              // 57: corescope.v1.GraphStats
+	(*ScopeStats)(nil),              // 58: corescope.v1.ScopeStats
+	(*ScopeSummary)(nil),            // 59: corescope.v1.ScopeSummary
+	(*ScopeRegion)(nil),             // 60: corescope.v1.ScopeRegion
+	(*ScopeTimeBucket)(nil),         // 61: corescope.v1.ScopeTimeBucket
+	nil,                             // 62: corescope.v1.AnalyticsTopology.PerObserverReachEntry
+	nil,                             // 63: corescope.v1.AnalyticsDistance.CatStatsEntry
+	nil,                             // 64: corescope.v1.AnalyticsHashCollisions.BySizeEntry
+	nil,                             // 65: corescope.v1.CollisionSize.OneByteCellsEntry
+	nil,                             // 66: corescope.v1.CollisionSize.TwoByteCellsEntry
+	nil,                             // 67: corescope.v1.TwoByteCell.TwoByteMapEntry
+	(*structpb.ListValue)(nil),      // 68: google.protobuf.ListValue
 }
 var file_analytics_proto_depIdxs = []int32{
-	1, // 0: corescope.v1.AnalyticsRoles.roles:type_name -> corescope.v1.RoleStat
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	1,  // 0: corescope.v1.AnalyticsRoles.roles:type_name -> corescope.v1.RoleStat
+	3,  // 1: corescope.v1.Histogram.bins:type_name -> corescope.v1.HistogramBin
+	4,  // 2: corescope.v1.AnalyticsRF.snr:type_name -> corescope.v1.SignalSummary
+	4,  // 3: corescope.v1.AnalyticsRF.rssi:type_name -> corescope.v1.SignalSummary
+	2,  // 4: corescope.v1.AnalyticsRF.snrValues:type_name -> corescope.v1.Histogram
+	2,  // 5: corescope.v1.AnalyticsRF.rssiValues:type_name -> corescope.v1.Histogram
+	2,  // 6: corescope.v1.AnalyticsRF.packetSizes:type_name -> corescope.v1.Histogram
+	5,  // 7: corescope.v1.AnalyticsRF.packetsPerHour:type_name -> corescope.v1.HourCount
+	7,  // 8: corescope.v1.AnalyticsRF.payloadTypes:type_name -> corescope.v1.PayloadTypeCount
+	8,  // 9: corescope.v1.AnalyticsRF.snrByType:type_name -> corescope.v1.TypeSignal
+	9,  // 10: corescope.v1.AnalyticsRF.signalOverTime:type_name -> corescope.v1.HourSignal
+	10, // 11: corescope.v1.AnalyticsRF.scatterData:type_name -> corescope.v1.ScatterPoint
+	12, // 12: corescope.v1.AnalyticsTopology.hopDistribution:type_name -> corescope.v1.HopCount
+	13, // 13: corescope.v1.AnalyticsTopology.topRepeaters:type_name -> corescope.v1.HopRef
+	14, // 14: corescope.v1.AnalyticsTopology.topPairs:type_name -> corescope.v1.HopPair
+	15, // 15: corescope.v1.AnalyticsTopology.hopsVsSnr:type_name -> corescope.v1.HopSignal
+	16, // 16: corescope.v1.AnalyticsTopology.observers:type_name -> corescope.v1.ObserverRef
+	62, // 17: corescope.v1.AnalyticsTopology.perObserverReach:type_name -> corescope.v1.AnalyticsTopology.PerObserverReachEntry
+	20, // 18: corescope.v1.AnalyticsTopology.multiObsNodes:type_name -> corescope.v1.MultiObsNode
+	22, // 19: corescope.v1.AnalyticsTopology.bestPathList:type_name -> corescope.v1.BestPath
+	18, // 20: corescope.v1.ObserverReach.rings:type_name -> corescope.v1.ReachRing
+	19, // 21: corescope.v1.ReachRing.nodes:type_name -> corescope.v1.RingNode
+	21, // 22: corescope.v1.MultiObsNode.observers:type_name -> corescope.v1.ObserverHop
+	24, // 23: corescope.v1.AnalyticsChannels.channels:type_name -> corescope.v1.ChannelStat
+	25, // 24: corescope.v1.AnalyticsChannels.topSenders:type_name -> corescope.v1.SenderCount
+	26, // 25: corescope.v1.AnalyticsChannels.channelTimeline:type_name -> corescope.v1.ChannelHourStat
+	28, // 26: corescope.v1.AnalyticsDistance.summary:type_name -> corescope.v1.DistSummary
+	29, // 27: corescope.v1.AnalyticsDistance.topHops:type_name -> corescope.v1.DistHop
+	30, // 28: corescope.v1.AnalyticsDistance.topPaths:type_name -> corescope.v1.DistPath
+	63, // 29: corescope.v1.AnalyticsDistance.catStats:type_name -> corescope.v1.AnalyticsDistance.CatStatsEntry
+	2,  // 30: corescope.v1.AnalyticsDistance.distHistogram:type_name -> corescope.v1.Histogram
+	33, // 31: corescope.v1.AnalyticsDistance.distOverTime:type_name -> corescope.v1.HourDist
+	31, // 32: corescope.v1.DistPath.hops:type_name -> corescope.v1.DistPathHop
+	35, // 33: corescope.v1.AnalyticsHashSizes.distribution:type_name -> corescope.v1.SizeCounts
+	35, // 34: corescope.v1.AnalyticsHashSizes.distributionByRepeaters:type_name -> corescope.v1.SizeCounts
+	36, // 35: corescope.v1.AnalyticsHashSizes.hourly:type_name -> corescope.v1.HourSizes
+	37, // 36: corescope.v1.AnalyticsHashSizes.topHops:type_name -> corescope.v1.SizedHop
+	38, // 37: corescope.v1.AnalyticsHashSizes.multiByteNodes:type_name -> corescope.v1.MultiByteNode
+	39, // 38: corescope.v1.AnalyticsHashSizes.multiByteCapability:type_name -> corescope.v1.CapabilityNode
+	41, // 39: corescope.v1.AnalyticsHashCollisions.inconsistent_nodes:type_name -> corescope.v1.CollisionNode
+	64, // 40: corescope.v1.AnalyticsHashCollisions.by_size:type_name -> corescope.v1.AnalyticsHashCollisions.BySizeEntry
+	43, // 41: corescope.v1.CollisionSize.stats:type_name -> corescope.v1.CollisionStats
+	44, // 42: corescope.v1.CollisionSize.collisions:type_name -> corescope.v1.Collision
+	65, // 43: corescope.v1.CollisionSize.one_byte_cells:type_name -> corescope.v1.CollisionSize.OneByteCellsEntry
+	66, // 44: corescope.v1.CollisionSize.two_byte_cells:type_name -> corescope.v1.CollisionSize.TwoByteCellsEntry
+	41, // 45: corescope.v1.Collision.nodes:type_name -> corescope.v1.CollisionNode
+	67, // 46: corescope.v1.TwoByteCell.two_byte_map:type_name -> corescope.v1.TwoByteCell.TwoByteMapEntry
+	47, // 47: corescope.v1.AnalyticsSubpaths.subpaths:type_name -> corescope.v1.Subpath
+	46, // 48: corescope.v1.AnalyticsSubpathsBulk.results:type_name -> corescope.v1.AnalyticsSubpaths
+	50, // 49: corescope.v1.AnalyticsSubpathDetail.nodes:type_name -> corescope.v1.SubpathNode
+	51, // 50: corescope.v1.AnalyticsSubpathDetail.signal:type_name -> corescope.v1.SubpathSignal
+	52, // 51: corescope.v1.AnalyticsSubpathDetail.parentPaths:type_name -> corescope.v1.ParentPath
+	53, // 52: corescope.v1.AnalyticsSubpathDetail.observers:type_name -> corescope.v1.ObserverCount
+	55, // 53: corescope.v1.AnalyticsNeighborGraph.nodes:type_name -> corescope.v1.GraphNode
+	56, // 54: corescope.v1.AnalyticsNeighborGraph.edges:type_name -> corescope.v1.GraphEdge
+	57, // 55: corescope.v1.AnalyticsNeighborGraph.stats:type_name -> corescope.v1.GraphStats
+	59, // 56: corescope.v1.ScopeStats.summary:type_name -> corescope.v1.ScopeSummary
+	60, // 57: corescope.v1.ScopeStats.byRegion:type_name -> corescope.v1.ScopeRegion
+	61, // 58: corescope.v1.ScopeStats.timeSeries:type_name -> corescope.v1.ScopeTimeBucket
+	17, // 59: corescope.v1.AnalyticsTopology.PerObserverReachEntry.value:type_name -> corescope.v1.ObserverReach
+	32, // 60: corescope.v1.AnalyticsDistance.CatStatsEntry.value:type_name -> corescope.v1.CatStat
+	42, // 61: corescope.v1.AnalyticsHashCollisions.BySizeEntry.value:type_name -> corescope.v1.CollisionSize
+	68, // 62: corescope.v1.CollisionSize.OneByteCellsEntry.value:type_name -> google.protobuf.ListValue
+	45, // 63: corescope.v1.CollisionSize.TwoByteCellsEntry.value:type_name -> corescope.v1.TwoByteCell
+	68, // 64: corescope.v1.TwoByteCell.TwoByteMapEntry.value:type_name -> google.protobuf.ListValue
+	65, // [65:65] is the sub-list for method output_type
+	65, // [65:65] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_analytics_proto_init() }
@@ -249,13 +5205,25 @@ func file_analytics_proto_init() {
 	if File_analytics_proto != nil {
 		return
 	}
+	file_analytics_proto_msgTypes[7].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[13].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[14].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[19].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[20].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[22].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[29].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[37].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[41].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[50].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[51].OneofWrappers = []any{}
+	file_analytics_proto_msgTypes[56].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_analytics_proto_rawDesc), len(file_analytics_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   68,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,12 +9,6 @@
 //	go generate ./proto
 package corescopepb
 
-//go:generate protoc --go_out=. --go_opt=paths=source_relative api.proto
-
-// analytics.proto imports nothing, so it also generates where protoc lacks the
-// well-known types (Debian's protobuf-compiler without libprotobuf-dev).
-//go:generate protoc --go_out=. --go_opt=paths=source_relative analytics.proto
-
-// nodeanalytics.proto imports api.proto, which needs google/protobuf/struct.proto
-// on protoc's include path (Debian: libprotobuf-dev, or -I a directory holding it).
-//go:generate protoc --go_out=. --go_opt=paths=source_relative nodeanalytics.proto
+// The protos import google/protobuf/struct.proto, which must be on protoc's
+// include path (Debian: libprotobuf-dev).
+//go:generate protoc --go_out=. --go_opt=paths=source_relative api.proto analytics.proto nodeanalytics.proto

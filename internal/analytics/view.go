@@ -53,9 +53,9 @@ func (f Filter) Regions() []string {
 	return strings.Split(f.Region, ",")
 }
 
-// Txs returns the transmissions the region filter keeps (all when off),
+// TxsIn returns the transmissions the region filter keeps (all when off),
 // ascending id. The area filter is applied per transmission with AreaNodes.
-func (v *View) Txs(f Filter) []*store.Transmission {
+func (v *View) TxsIn(f Filter) []*store.Transmission {
 	if f.Region == "" {
 		return v.Snapshot.Txs
 	}
@@ -127,4 +127,68 @@ func (w TimeWindow) Bounds(now time.Time) (from, to int64) {
 // contains reports whether ms lies in [from, to] (0 = open side).
 func contains(from, to, ms int64) bool {
 	return (from == 0 || ms >= from) && (to == 0 || ms <= to)
+}
+
+// Scope is the region/area filter plus the time window (rf, topology,
+// channels).
+type Scope struct {
+	Filter
+	Window TimeWindow
+}
+
+// each calls fn for every transmission the filter and window keep (window on
+// first_seen), with its observations the region filter keeps (at least
+// one). obs is a scratch slice: fn must not retain it.
+func (v *View) each(f Filter, w TimeWindow, fn func(t *store.Transmission, obs []*store.Observation)) {
+	v.eachOf(v.TxsIn(f), f, w, fn)
+}
+
+// eachOf is each over a given transmission list (e.g. one payload type).
+func (v *View) eachOf(txs []*store.Transmission, f Filter, w TimeWindow, fn func(t *store.Transmission, obs []*store.Observation)) {
+	from, to := w.Bounds(v.Now)
+	area := v.AreaNodes(f)
+	observers := v.ObserverSet(f)
+	var buf []*store.Observation
+	for _, t := range txs {
+		if !contains(from, to, t.FirstSeen) || !keepTx(t, area) {
+			continue
+		}
+		obs := t.Observations()
+		if observers != nil {
+			buf = buf[:0]
+			for _, o := range obs {
+				if keepObs(o, observers) {
+					buf = append(buf, o)
+				}
+			}
+			obs = buf
+		}
+		if len(obs) == 0 {
+			continue
+		}
+		fn(t, obs)
+	}
+}
+
+// hopNode returns the node hop i of o resolves to: the stored/in-memory
+// resolution, else the single repeater/room whose pubkey has that prefix;
+// nil when unknown or ambiguous.
+func (v *View) hopNode(o *store.Observation, i int) *store.Node {
+	if o.Resolved != nil && i < len(o.Resolved) && o.Resolved[i] != "" {
+		if n := v.Node(o.Resolved[i]); n != nil {
+			return n
+		}
+	}
+	if c := v.RelayCandidates(o.Path.Hop(i)); len(c) == 1 {
+		return c[0]
+	}
+	return nil
+}
+
+// strPtr returns nil for "", else a pointer (JSON null vs a name).
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

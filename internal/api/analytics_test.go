@@ -26,25 +26,70 @@ type contractCase = struct {
 func analyticsContractCases(t *testing.T, base string) []contractCase {
 	t.Helper()
 	waitAnalytics(t, base)
+	// A real adjacent hop pair for subpath-detail.
+	var bulk struct {
+		Results []struct {
+			Subpaths []struct {
+				RawHops []string `json:"rawHops"`
+			} `json:"subpaths"`
+		} `json:"results"`
+	}
+	getJSON(t, base+"/api/analytics/subpaths-bulk?groups=2-2:1", 200, &bulk)
+	hopA, hopB := "AA", "BB"
+	if len(bulk.Results) == 1 && len(bulk.Results[0].Subpaths) == 1 {
+		hopA, hopB = bulk.Results[0].Subpaths[0].RawHops[0], bulk.Results[0].Subpaths[0].RawHops[1]
+	}
 	return []contractCase{
 		{"GET", "/api/analytics/roles", "", 200, &pb.AnalyticsRoles{}, asIs},
+		{"GET", "/api/analytics/rf", "", 200, &pb.AnalyticsRF{}, asIs},
+		{"GET", "/api/analytics/rf?region=SJC&window=7d", "", 200, &pb.AnalyticsRF{}, asIs},
+		{"GET", "/api/analytics/rf?area=bay", "", 200, &pb.AnalyticsRF{}, asIs},
+		{"GET", "/api/analytics/topology", "", 200, &pb.AnalyticsTopology{}, asIs},
+		{"GET", "/api/analytics/topology?region=SJC&from=2020-01-01T00:00:00Z", "", 200, &pb.AnalyticsTopology{}, asIs},
+		{"GET", "/api/analytics/channels", "", 200, &pb.AnalyticsChannels{}, asIs},
+		{"GET", "/api/analytics/channels?window=24h", "", 200, &pb.AnalyticsChannels{}, asIs},
+		{"GET", "/api/analytics/distance", "", 200, &pb.AnalyticsDistance{}, asIs},
+		{"GET", "/api/analytics/distance?area=bay", "", 200, &pb.AnalyticsDistance{}, asIs},
+		{"GET", "/api/analytics/hash-sizes", "", 200, &pb.AnalyticsHashSizes{}, asIs},
+		{"GET", "/api/analytics/hash-sizes?region=SJC", "", 200, &pb.AnalyticsHashSizes{}, asIs},
+		{"GET", "/api/analytics/hash-collisions", "", 200, &pb.AnalyticsHashCollisions{}, asIs},
+		{"GET", "/api/analytics/hash-collisions?region=SJC", "", 200, &pb.AnalyticsHashCollisions{}, asIs},
+		{"GET", "/api/analytics/subpaths", "", 200, &pb.AnalyticsSubpaths{}, asIs},
+		{"GET", "/api/analytics/subpaths-bulk?groups=2-2:50,3-3:30,4-4:20,5-8:15", "", 200, &pb.AnalyticsSubpathsBulk{}, asIs},
+		{"GET", "/api/analytics/subpaths-bulk?groups=2-3:5&region=SJC", "", 200, &pb.AnalyticsSubpathsBulk{}, asIs},
+		{"GET", "/api/analytics/subpath-detail?hops=" + hopA + "," + hopB, "", 200, &pb.AnalyticsSubpathDetail{}, asIs},
+		{"GET", "/api/analytics/neighbor-graph", "", 200, &pb.AnalyticsNeighborGraph{}, asIs},
+		{"GET", "/api/analytics/neighbor-graph?min_count=1&min_score=0", "", 200, &pb.AnalyticsNeighborGraph{}, asIs},
+		{"GET", "/api/analytics/neighbor-graph?min_count=2&role=repeater&region=SJC", "", 200, &pb.AnalyticsNeighborGraph{}, asIs},
+		{"GET", "/api/scope-stats", "", 200, &pb.ScopeStats{}, asIs},
+		{"GET", "/api/scope-stats?window=7d", "", 200, &pb.ScopeStats{}, asIs},
+		{"GET", "/api/scope-stats?window=2d", "", 400, &pb.Error{}, asIs},
+		{"GET", "/api/analytics/rf?window=forever", "", 400, &pb.Error{}, asIs},
+		{"GET", "/api/analytics/subpaths-bulk", "", 400, &pb.Error{}, asIs},
+		{"GET", "/api/analytics/subpath-detail?hops=AB", "", 400, &pb.Error{}, asIs},
+		{"GET", "/api/analytics/neighbor-graph?min_count=0", "", 400, &pb.Error{}, asIs},
 	}
 }
 
-// waitAnalytics waits until the first background pass has published (roles
-// answers 200 instead of 503).
+// waitAnalytics waits until the first background pass has published every
+// precomputed analysis (their default shapes answer 200 instead of 503).
 func waitAnalytics(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		code, _, body := fetch(t, http.MethodGet, base+"/api/analytics/roles", "", nil)
-		if code == http.StatusOK {
-			return
+	for _, path := range []string{"/api/analytics/roles", "/api/analytics/rf", "/api/analytics/topology",
+		"/api/analytics/channels", "/api/analytics/distance", "/api/analytics/hash-sizes",
+		"/api/analytics/hash-collisions", "/api/analytics/subpaths-bulk?groups=" + defaultSubpathGroups,
+		"/api/analytics/neighbor-graph", "/api/scope-stats"} {
+		for {
+			code, _, body := fetch(t, http.MethodGet, base+path, "", nil)
+			if code == http.StatusOK {
+				break
+			}
+			if code != http.StatusServiceUnavailable || time.Now().After(deadline) {
+				t.Fatalf("%s not ready: %d %s", path, code, trunc(body))
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if code != http.StatusServiceUnavailable || time.Now().After(deadline) {
-			t.Fatalf("analytics not ready: %d %s", code, trunc(body))
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -86,6 +86,17 @@ func (s *Server) routes() http.Handler {
 
 	// mesh analytics (§5.6, /api/scope-stats): internal/analytics via analytics.go
 	get("/analytics/roles", s.analyticsRoles)
+	get("/analytics/rf", s.serveScope(s.an.rf))
+	get("/analytics/topology", s.serveScope(s.an.topology))
+	get("/analytics/channels", s.serveScope(s.an.channels))
+	get("/analytics/distance", s.serveFilter(s.an.distance))
+	get("/analytics/hash-sizes", s.serveFilter(s.an.hashSizes))
+	get("/analytics/hash-collisions", s.serveFilter(s.an.hashCollisions))
+	get("/analytics/subpaths", s.analyticsSubpaths)
+	get("/analytics/subpaths-bulk", s.analyticsSubpathsBulk)
+	get("/analytics/subpath-detail", s.analyticsSubpathDetail)
+	get("/analytics/neighbor-graph", s.analyticsNeighborGraph)
+	get("/scope-stats", s.scopeStats)
 
 	// paths, hops, traces, misc (§5.9, §5.10)
 	get("/resolve-hops", s.resolveHops)
