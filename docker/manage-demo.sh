@@ -28,8 +28,8 @@ demo_cleanup() {
 }
 
 cmd_demo() {
-	local http="${DEMO_HTTP_PORT:-3000}" mqtt="${DEMO_MQTT_PORT:-1883}" hours="${DEMO_HISTORY_HOURS:-3}"
-	local history="${DEMO_HISTORY_TRANSMISSIONS:-3000}" rate="${DEMO_RATE:-8}" seed="${DEMO_SEED:-1}"
+	local http="${DEMO_HTTP_PORT:-3000}" mqtt="${DEMO_MQTT_PORT:-1883}" hours="${DEMO_HISTORY_HOURS:-24}"
+	local history="${DEMO_HISTORY_TRANSMISSIONS:-20000}" rate="${DEMO_RATE:-4}" seed="${DEMO_SEED:-1}"
 	DEMO_DATA="${DEMO_DIR:-$ROOT/data/demo}"
 	# Every demo starts by deleting its directory: never one that holds
 	# anything but an earlier demo (DEMO_DIR=$HOME must not wipe a home).
@@ -62,6 +62,17 @@ JSON
 	trap 'demo_cleanup 0' INT TERM
 	trap demo_cleanup EXIT
 	export DB_PATH="$DEMO_DATA/meshcore.db" CORESCOPE_INGESTOR_STATS="$DEMO_DATA/ingestor-stats.json"
+	# History: generated up to this second and imported with each message's
+	# own time (`ingestor import`), so the 24 h charts, the live timeline
+	# and the replay have a real past. Publishing it over MQTT instead would
+	# stamp everything with the second it arrived.
+	info "seeding $hours h of history ($history transmissions from meshsim, imported with their own times)"
+	"$BIN_DIR/corescope-meshsim" generate --seed "$seed" --transmissions "$history" --hours "$hours" \
+		--end "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --out "$DEMO_DATA/history.jsonl" 2>"$DEMO_DATA/meshsim-history.log" ||
+		die "demo: meshsim generate failed: $(tail -n 5 "$DEMO_DATA/meshsim-history.log")"
+	"$BIN_DIR/corescope-ingestor" import -config "$DEMO_DATA/config.json" "$DEMO_DATA/history.jsonl" \
+		>"$DEMO_DATA/import.log" 2>&1 || die "demo: importing the history failed: $(tail -n 5 "$DEMO_DATA/import.log")"
+	rm -f "$DEMO_DATA/history.jsonl"
 	info "starting the ingestor with its embedded MQTT broker on 127.0.0.1:$mqtt"
 	"$BIN_DIR/corescope-ingestor" -config "$DEMO_DATA/config.json" >"$DEMO_DATA/ingestor.log" 2>&1 &
 	DEMO_PIDS+=($!)
@@ -70,11 +81,6 @@ $(tail -n 20 "$DEMO_DATA/ingestor.log")"
 	info "starting the server on http://localhost:$http"
 	"$BIN_DIR/corescope-server" -config-dir "$DEMO_DATA" -db "$DEMO_DATA/meshcore.db" -port "$http" >"$DEMO_DATA/server.log" 2>&1 &
 	DEMO_PIDS+=($!)
-	info "seeding $hours h of history ($history transmissions from meshsim)"
-	"$BIN_DIR/corescope-meshsim" generate --seed "$seed" --transmissions "$history" --hours "$hours" --out "$DEMO_DATA/history.jsonl" ||
-		die "demo: meshsim generate failed"
-	"$BIN_DIR/corescope-meshsim" publish --broker "$broker" --in "$DEMO_DATA/history.jsonl" >"$DEMO_DATA/meshsim-history.log" 2>&1 ||
-		die "demo: publishing the history failed: $(tail -n 5 "$DEMO_DATA/meshsim-history.log")"
 	wait_for_http "http://127.0.0.1:$http/api/stats" 60 || die "demo: the server did not answer; see $DEMO_DATA/server.log:
 $(tail -n 20 "$DEMO_DATA/server.log")"
 	info "live traffic: meshsim publishing about $rate messages/s"

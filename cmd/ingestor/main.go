@@ -1,5 +1,6 @@
 // Command ingestor reads MeshCore packets from MQTT into SQLite: it is the
-// only writer of the database. `ingestor decode HEX…` decodes packets offline.
+// only writer of the database. `ingestor decode HEX…` decodes packets offline;
+// `ingestor import FILE.jsonl` stores recorded messages with their own times.
 // Run `ingestor --help` for flags.
 package main
 
@@ -23,6 +24,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "import" {
+		if err := runImport(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "ingestor import:", err)
+			stop()
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestor:", err)
 		os.Exit(1)

@@ -22,6 +22,9 @@ const usage = `Usage:
   ingestor [-config config.json]     ingest MQTT (meshcoretomqtt JSON) into SQLite
   ingestor decode [--key NAME=HEX]... HEX...
                                      decode packets offline (see ingestor decode --help)
+  ingestor import [-config config.json] FILE.jsonl
+                                     store recorded messages with their own receive
+                                     times (see ingestor import --help)
   ingestor --version
 
 The ingestor is the only writer of the database: it applies migrations, stores
@@ -64,16 +67,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
 
-	cfg, err := config.Load(*cfgPath, getenv)
+	cfg, log, err := loadConfig(*cfgPath, getenv, stderr)
 	if err != nil {
 		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
-	if cfg.FileMissing {
-		log.Info("config file not found, using built-in defaults", "path", *cfgPath)
-	}
-	for _, w := range cfg.Warnings {
-		log.Warn("config", "warning", w)
 	}
 	if cfg.PprofEnabled {
 		startPprof(ctx, cfg.PprofPort, log)
@@ -83,6 +79,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return ing.Run(ctx)
+}
+
+// loadConfig loads the config file and makes the process logger; both
+// commands that touch the database (run, import) start with it.
+func loadConfig(path string, getenv func(string) string, stderr io.Writer) (*config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(path, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)}))
+	if cfg.FileMissing {
+		log.Info("config file not found, using built-in defaults", "path", path)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "warning", w)
+	}
+	return cfg, log, nil
 }
 
 func logLevel(s string) slog.Level {

@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -84,6 +85,7 @@ func TestDemoShowsLiveMeshInBrowser(t *testing.T) {
 		}
 		return nil
 	})
+	checkDemoHistory(t, filepath.Join(demoDir, "meshcore.db"))
 	// Decrypted channel chat: the simulated mesh talks on Public and #test.
 	eventually(t, 30*time.Second, "decrypted channels listed", func() error {
 		var ch struct {
@@ -167,6 +169,35 @@ func TestDemoShowsLiveMeshInBrowser(t *testing.T) {
 	if c, err := (&httpClientNoRetry{}).get(base + "/api/stats"); err == nil {
 		t.Errorf("server still answers after Ctrl+C (status %d)", c)
 	}
+}
+
+// checkDemoHistory: the demo's history is 24 hours deep, imported with each
+// message's own time (it used to land within one second, so "last hour"
+// was everything). SQL over the demo's SQLite file.
+func checkDemoHistory(t *testing.T, dbPath string) {
+	t.Helper()
+	d, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	hourAgo := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
+	var first, last string
+	var total, lastHour int
+	if err := d.QueryRow(`SELECT min(first_seen), max(first_seen), count(*), count(*) FILTER (WHERE first_seen >= ?)
+		FROM transmissions`, hourAgo).Scan(&first, &last, &total, &lastHour); err != nil {
+		t.Fatalf("demo history: %v", err)
+	}
+	f, err1 := time.Parse(time.RFC3339, first)
+	l, err2 := time.Parse(time.RFC3339, last)
+	if err1 != nil || err2 != nil || l.Sub(f) < 23*time.Hour {
+		t.Errorf("demo history spans %s … %s, want about 24 h", first, last)
+	}
+	// The history's density follows a day curve: no hour holds a third of it.
+	if lastHour*3 > total {
+		t.Errorf("%d of %d transmissions are from the last hour: the history is not spread over the day", lastHour, total)
+	}
+	t.Logf("demo history: %d transmissions from %s to %s, %d in the last hour", total, first, last, lastHour)
 }
 
 // httpClientNoRetry does one short GET, for "is anything still listening".

@@ -82,6 +82,12 @@ type skewRec struct {
 // prepare parses, filters and decodes one MQTT message into an item. Errors
 // are *DropError values: the message is counted and acknowledged, not written.
 func (ing *Ingestor) prepare(s *source, topic string, payload []byte, retained bool) (*item, error) {
+	return ing.prepareAt(s, topic, payload, retained, ing.now())
+}
+
+// prepareAt is prepare with the receive time given: live traffic uses the
+// ingest clock, a trusted import (Import) each record's own time.
+func (ing *Ingestor) prepareAt(s *source, topic string, payload []byte, retained bool, at time.Time) (*item, error) {
 	env, err := ParseMessage(topic, payload)
 	if err != nil {
 		return nil, err
@@ -89,7 +95,7 @@ func (ing *Ingestor) prepare(s *source, topic string, payload []byte, retained b
 	if err := ing.filter(s, env); err != nil {
 		return nil, err
 	}
-	now := ing.now().UTC().Truncate(time.Second)
+	now := at.UTC().Truncate(time.Second)
 	it := &item{topic: topic, rec: record{now: now}}
 	switch env.Kind {
 	case KindStatus:

@@ -35,7 +35,8 @@
 //     of a TRANSPORT_FLOOD; configure it in hashRegions to see it matched).
 //   - Summarize(msgs): the row counts a correct ingestor produces.
 //   - WriteNDJSON / ReadNDJSON: the `meshsim generate` file format, one
-//     {"topic": "...", "payload": {...}} object per line.
+//     {"time": "...", "topic": "...", "payload": {...}} object per line
+//     (what `corescope-ingestor import` reads).
 //   - Publish(ctx, brokerURL, msgs, rate), or Dial + (*Publisher).Publish for
 //     streams.
 //

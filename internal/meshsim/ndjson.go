@@ -8,18 +8,28 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
-// WriteNDJSON writes m as one line {"topic": ..., "payload": {...}}; the
-// payload is embedded as the JSON object that goes on the wire.
+// WriteNDJSON writes m as one line {"time": ..., "topic": ..., "payload":
+// {...}}; the payload is embedded as the JSON object that goes on the wire,
+// time (RFC 3339, omitted when zero) is when the message was sent. This is
+// the format `corescope-ingestor import` reads, which stores each message
+// with that time.
 func WriteNDJSON(w io.Writer, m Message) error {
 	topic, err := json.Marshal(m.Topic)
 	if err != nil {
 		return fmt.Errorf("encode topic: %w", err)
 	}
 	var b bytes.Buffer
-	b.Grow(len(topic) + len(m.Payload) + 24)
-	b.WriteString(`{"topic":`)
+	b.Grow(len(topic) + len(m.Payload) + 64)
+	b.WriteByte('{')
+	if !m.Time.IsZero() {
+		b.WriteString(`"time":"`)
+		b.WriteString(m.Time.UTC().Format(time.RFC3339Nano))
+		b.WriteString(`",`)
+	}
+	b.WriteString(`"topic":`)
 	b.Write(topic)
 	b.WriteString(`,"payload":`)
 	b.Write(m.Payload)
@@ -34,7 +44,7 @@ func WriteNDJSON(w io.Writer, m Message) error {
 const maxLine = 1 << 20
 
 // ReadNDJSON calls fn for every message in r, in file order. Only Topic,
-// Payload and Kind are set. A malformed line is an error naming its line
+// Payload, Kind and Time (when the line has one) are set. A malformed line is an error naming its line
 // number; fn's error stops the read and is returned.
 func ReadNDJSON(r io.Reader, fn func(Message) error) error {
 	sc := bufio.NewScanner(r)
@@ -47,6 +57,7 @@ func ReadNDJSON(r io.Reader, fn func(Message) error) error {
 			continue
 		}
 		var rec struct {
+			Time    time.Time       `json:"time"`
 			Topic   string          `json:"topic"`
 			Payload json.RawMessage `json:"payload"`
 		}
@@ -65,7 +76,7 @@ func ReadNDJSON(r io.Reader, fn func(Message) error) error {
 			}
 			payload = []byte(s)
 		}
-		m := Message{Topic: rec.Topic, Payload: append([]byte(nil), payload...), Kind: KindPacket}
+		m := Message{Topic: rec.Topic, Payload: append([]byte(nil), payload...), Kind: KindPacket, Time: rec.Time}
 		if strings.HasSuffix(rec.Topic, "/status") {
 			m.Kind = KindStatus
 		}

@@ -177,7 +177,8 @@ func TestNDJSONRoundTripAndErrors(t *testing.T) {
 		t.Fatalf("read %d messages, wrote %d", len(back), len(msgs))
 	}
 	for i := range msgs {
-		if back[i].Topic != msgs[i].Topic || !bytes.Equal(back[i].Payload, msgs[i].Payload) || back[i].Kind != msgs[i].Kind {
+		if back[i].Topic != msgs[i].Topic || !bytes.Equal(back[i].Payload, msgs[i].Payload) || back[i].Kind != msgs[i].Kind ||
+			msgs[i].Time.IsZero() || !back[i].Time.Equal(msgs[i].Time) {
 			t.Fatalf("message %d differs after the round trip", i)
 		}
 	}
