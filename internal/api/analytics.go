@@ -118,6 +118,7 @@ func (s *Server) newMeshAnalytics() *meshAnalytics {
 	m.scopeStats = analytics.Register(e, analytics.Analysis[string]{Name: "scopeStats", Cadence: cadence("scopeStats"),
 		Precompute: func(*analytics.View) []string { return []string{"1h", "24h", "7d"} },
 		Compute:    func(v *analytics.View, w string) (any, error) { return analytics.ComputeScopeStats(v, w), nil }})
+	s.registerNodeAnalytics(e)
 	return m
 }
 

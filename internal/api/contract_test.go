@@ -186,6 +186,7 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 		{"GET", "/api/nodes/" + strings.Repeat("0", 64), "", 404, &pb.Error{}, asIs},
 	}
 	cases = append(cases, analyticsContractCases(t, ts.URL)...)
+	cases = append(cases, nodeAnalyticsContractCases(t, ts.URL, pk, obs.Observers[0].ID)...)
 	checkRelayFields(t, ts.URL, minRelayed)
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {

@@ -70,10 +70,16 @@ func (s *Server) routes() http.Handler {
 	get("/nodes", s.listNodes)
 	get("/nodes/search", s.searchNodes)
 	get("/nodes/bulk-health", s.bulkHealth)
+	// node analytics (nodeanalytics.go): fixed paths first
+	get("/nodes/network-status", s.networkStatus)
+	get("/nodes/clock-skew", s.nodesClockSkew)
 	get("/nodes/{pubkey}", s.getNode)
 	get("/nodes/{pubkey}/health", s.nodeHealth)
 	get("/nodes/{pubkey}/paths", s.nodePaths)
 	get("/nodes/{pubkey}/neighbors", s.nodeNeighbors)
+	get("/nodes/{pubkey}/analytics", s.nodeAnalytics)
+	get("/nodes/{pubkey}/battery", s.nodeBattery)
+	get("/nodes/{pubkey}/clock-skew", s.nodeClockSkew)
 
 	// channels (§5.7)
 	get("/channels", s.listChannels)
@@ -81,7 +87,12 @@ func (s *Server) routes() http.Handler {
 
 	// observers (§5.8)
 	get("/observers", s.listObservers)
+	// observer analytics (nodeanalytics.go): fixed paths before {id}
+	get("/observers/clock-skew", s.observersClockSkew)
+	get("/observers/metrics/summary", s.observerMetricsSummary)
 	get("/observers/{id}", s.getObserver)
+	get("/observers/{id}/analytics", s.observerAnalytics)
+	get("/observers/{id}/metrics", s.observerMetrics)
 	get("/observer", s.getObserver) // ?id= form for "." and ".." ids (issue 9)
 
 	// mesh analytics (§5.6, /api/scope-stats): internal/analytics via analytics.go

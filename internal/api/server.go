@@ -83,8 +83,9 @@ type Server struct {
 
 	keyGuard *keyGuard // API-key guess throttling
 
-	an      *meshAnalytics // analytics engine + mesh analytics handles (analytics.go)
-	cache   *respCache     // nil = off
+	an      *meshAnalytics        // analytics engine + mesh analytics handles (analytics.go)
+	nodeAn  *nodeAnalyticsHandles // node/observer analytics handles (nodeanalytics.go)
+	cache   *respCache            // nil = off
 	handler http.Handler
 	specDoc []byte // /api/spec, built once from the route table
 	// apiRouter is the /api subrouter (405 answers probe it for Allow).

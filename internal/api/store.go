@@ -45,6 +45,12 @@ type Store interface {
 	Observers(now time.Time) store.ObserverList
 	Observer(id string, now time.Time) (store.ObserverJSON, error)
 	ObserverIATAs() []string
+
+	// node and observer analytics (nodeanalytics.go)
+	LookupNode(pubkeyOrPrefix string) (*store.Node, error)
+	ObserverRows() []*store.Observer
+	Metrics() *store.MetricsSet
+	SetNodeScores(map[string]store.NodeScores)
 }
 
 var _ Store = (*store.Store)(nil)

@@ -26,6 +26,10 @@ type Snapshot struct {
 	observers *observerSet
 	edges     *edgeSet
 	obsBL     map[string]bool
+	// node and observer analytics (snapshot_nodeanalytics.go)
+	byNode        map[string][]*Transmission
+	byObserverObs map[int64][]*Observation
+	metrics       *MetricsSet
 }
 
 // Snapshot returns the current immutable view of the store.
@@ -37,11 +41,13 @@ func (s *Store) Snapshot() *Snapshot {
 		observers: s.observers.Load(),
 		edges:     s.edges.Load(),
 		obsBL:     s.cfg.observerBL,
+		metrics:   s.Metrics(),
 	}
 	s.mu.RLock()
 	sn.Txs = s.idx.txs
 	sn.byRegion = maps.Clone(s.idx.byRegion)
 	sn.byType = maps.Clone(s.idx.byType)
+	sn.byNode, sn.byObserverObs = maps.Clone(s.idx.byNode), maps.Clone(s.idx.byObserverObs)
 	s.mu.RUnlock()
 	if sn.edges == nil {
 		sn.edges = &edgeSet{}
