@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -76,14 +75,19 @@ type NodeBatteryThresholds struct {
 	CriticalMV int `json:"critical_mv"`
 }
 
+// maxSampleRounding bounds how far after now the ingestor's rounding can put
+// an observer_metrics sample (half of the largest sensible sample interval).
+const maxSampleRounding = 30 * time.Minute
+
 // ComputeBattery lists the battery readings of the node's observer_metrics
 // samples (a node that is also an observer) of the last days before now,
 // oldest first, and rates the latest against th.
 func ComputeBattery(pubkey string, samples []store.MetricSample, th NodeBatteryThresholds, days int, now time.Time) NodeBattery {
 	out := NodeBattery{PublicKey: strings.ToLower(pubkey), Days: days, Samples: []NodeBatterySample{}, Status: "unknown", Thresholds: th}
-	// No upper bound: the ingestor rounds sample times to the nearest bucket,
-	// so the newest can lie a few minutes after now.
-	for _, m := range bucketLast(samples, now.Add(-time.Duration(days)*24*time.Hour).Unix(), math.MaxInt64, 0) {
+	// The ingestor rounds sample times to the nearest bucket, so the newest
+	// can lie up to half a sample interval after now.
+	until := now.Add(maxSampleRounding).Unix()
+	for _, m := range bucketLast(samples, now.Add(-time.Duration(days)*24*time.Hour).Unix(), until, 0) {
 		b := m.Value(store.MetricBatteryMV)
 		if !b.Valid {
 			continue
