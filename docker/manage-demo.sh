@@ -53,6 +53,8 @@ cmd_demo() {
   "embeddedBroker": "127.0.0.1:$mqtt",
   "hashChannels": ["#test", "#emergency", "#weather", "#hiking", "#wardriving"],
   "hashRegions": ["#sea", "#pdx"],
+  "_comment_observerRateLimit": "Off: the history is replayed at full speed, far above a radio's rate.",
+  "observerRateLimit": { "packetsPerSec": -1 },
   "apiKey": "$(random_key)"
 }
 JSON

@@ -132,7 +132,7 @@ func TestKill9LosesNothing(t *testing.T) {
 	logPath := filepath.Join(dir, "ingestor.log")
 	cfgPath := filepath.Join(dir, "config.json")
 	cfg := fmt.Sprintf(`{"dbPath": %q, "mqttSources": [{"name": "crash", "broker": %q, "topics": ["meshcore/#"], "connectTimeoutSec": 20}],
-"ingest": {"batchSize": 200, "batchDelayMs": 20}}`, dbPath, b.URL)
+"ingest": {"batchSize": 200, "batchDelayMs": 20}, "observerRateLimit": {"packetsPerSec": -1}}`, dbPath, b.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,11 @@ type Config struct {
 	NeighborEdgesMaxAgeDays int `json:"neighborEdgesMaxAgeDays"`
 	// Ingest holds group-commit tuning (our key, not the original's).
 	Ingest Ingest `json:"ingest"`
+	// MetricsListen is the ingestor's Prometheus /metrics listener
+	// ("127.0.0.1:9464"); "" = off (ops.go).
+	MetricsListen string `json:"metricsListen"`
+	// ObserverRateLimit is the per-observer token bucket of the ingestor (ops.go).
+	ObserverRateLimit RateLimit `json:"observerRateLimit"`
 
 	// --- server ---
 
@@ -84,6 +89,9 @@ type Config struct {
 	NeighborGraph NeighborGraph `json:"neighborGraph"`
 	// ObserversCache tunes the /api/observers response cache.
 	ObserversCache ObserversCache `json:"observersCache"`
+	// ObserverSilentMinutes: an observer without a packet for this long is
+	// "not forwarding" (status still arrives) or "silent" (default 15; ops.go).
+	ObserverSilentMinutes float64 `json:"observerSilentMinutes"`
 	// HealthThresholds classify node health (hours).
 	HealthThresholds HealthThresholds `json:"healthThresholds"`
 	// BatteryThresholds are the battery chart thresholds (mV).
@@ -158,6 +166,12 @@ type MQTTSource struct {
 	IATAFilter         []string `json:"iataFilter"`
 	Region             string   `json:"region"`
 	ConnectTimeoutSec  int      `json:"connectTimeoutSec"`
+	// ObserverAllow / ObserverDeny are observer id prefixes (case-insensitive):
+	// with an allow-list only listed observers are taken; deny wins (ops.go).
+	ObserverAllow []string `json:"observerAllow"`
+	ObserverDeny  []string `json:"observerDeny"`
+	// AdvertGeoFilter drops this source's adverts located outside it (ops.go).
+	AdvertGeoFilter *GeoFilter `json:"advertGeoFilter"`
 }
 
 // VerifyTLS reports whether TLS certificates must be verified (rejectUnauthorized,

@@ -35,6 +35,8 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	c.validateOps(bad)
+
 	// ingestor
 	names := map[string]bool{}
 	for i, s := range c.Sources {

@@ -96,6 +96,8 @@ type Ingestor struct {
 	mu      sync.Mutex // guards sources (set once in Run) for Stats
 	sources []*source
 	procIO  procio.Sampler
+
+	opsState // protection and Prometheus metrics (ops.go)
 }
 
 // New validates cfg, opens (and migrates) the database and builds the channel
@@ -140,6 +142,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Ingestor, erro
 	}
 	ing.queue = make(chan *item, qs)
 	ing.statsPath = statsPath(cfg, opts)
+	if err := ing.initOps(); err != nil {
+		return nil, err
+	}
 
 	keys, err := loadKeyring(cfg, ing.log)
 	if err != nil {

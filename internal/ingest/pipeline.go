@@ -112,6 +112,7 @@ func (ing *Ingestor) dropMessage(s *source, topic string, err error) {
 	ing.ctr.drop(reason)
 	if s != nil {
 		s.dropped.Add(1)
+		s.outcomes.drop(reason)
 	}
 	switch reason {
 	case DropIgnoredTopic, DropUnknownTopic, DropIATAFiltered:
@@ -254,7 +255,9 @@ func (ing *Ingestor) flush(batch []*item) []*item {
 		return nil
 	}
 	ctx := context.Background() // a shutdown must still be able to commit the last batch
+	t0 := time.Now()
 	err := ing.st.store(ctx, batch)
+	ing.observeBatch(len(batch), time.Since(t0))
 	if err == nil {
 		ing.ctr.walCommits.Add(1)
 		ing.finish(batch)
@@ -307,6 +310,8 @@ func (ing *Ingestor) finish(batch []*item) {
 		} else if d := it.rec.dropped; d != nil {
 			ing.dropMessage(it.src, it.topic, &DropError{Reason: DropBadSignature,
 				Err: fmt.Errorf("advert from %s (%q) has an invalid signature", short(d.NodePubkey), d.NodeName)})
+		} else if it.src != nil {
+			it.src.outcomes.stored.Add(1)
 		}
 		ing.ack(it.msg)
 	}

@@ -82,11 +82,16 @@ type skewRec struct {
 // prepare parses, filters and decodes one MQTT message into an item. Errors
 // are *DropError values: the message is counted and acknowledged, not written.
 func (ing *Ingestor) prepare(s *source, topic string, payload []byte, retained bool) (*item, error) {
+	if err := ing.protect(s, topic); err != nil {
+		return nil, err // before parsing: a flood costs only this
+	}
 	return ing.prepareAt(s, topic, payload, retained, ing.now())
 }
 
 // prepareAt is prepare with the receive time given: live traffic uses the
-// ingest clock, a trusted import (Import) each record's own time.
+// ingest clock, a trusted import (Import) each record's own time. Imports
+// bypass the observer rate limit and lists (protect): they are the
+// operator's own data.
 func (ing *Ingestor) prepareAt(s *source, topic string, payload []byte, retained bool, at time.Time) (*item, error) {
 	env, err := ParseMessage(topic, payload)
 	if err != nil {
@@ -221,6 +226,9 @@ func (ing *Ingestor) preparePacket(s *source, env *Envelope, rec *record) error 
 		}
 		if rec.dropped != nil {
 			return nil // bad signature: only the dropped_packets row is written
+		}
+		if ing.advertOutside(s, rec.node) {
+			return drop(DropGeoFiltered, nil)
 		}
 		pk := strings.ToLower(a.PubKey)
 		tx.FromPubkey = &pk

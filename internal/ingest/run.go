@@ -17,6 +17,7 @@ import (
 // restarts the ingestor) or when the embedded broker cannot start.
 func (ing *Ingestor) Run(ctx context.Context) (err error) {
 	defer func() {
+		ing.closeMetrics()
 		if cerr := ing.writer.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
@@ -69,6 +70,7 @@ func (ing *Ingestor) Run(ctx context.Context) (err error) {
 		ing.writeLoop()
 	}()
 	bgCtx, stopBG := context.WithCancel(context.Background())
+	ing.serveMetrics(bgCtx, &wg)
 	wg.Add(3)
 	go func() { defer wg.Done(); ing.statsLoop(bgCtx) }()
 	go func() { defer wg.Done(); ing.watchLoop(bgCtx) }()
@@ -189,6 +191,7 @@ func (ing *Ingestor) Stats() Stats {
 	ing.mu.Lock()
 	srcs := ing.sources
 	ing.mu.Unlock()
+	st.RateLimited = ing.rate.limited()
 	st.Sources = make([]SourceStats, 0, len(srcs))
 	for _, s := range srcs {
 		st.Sources = append(st.Sources, s.stats())

@@ -75,6 +75,7 @@ type source struct {
 	reconnects     atomic.Uint64
 	attempts       atomic.Uint64
 	stalls         atomic.Uint64
+	outcomes       sourceOutcomes // per-outcome message counts for /metrics (ops.go)
 	lastErr        atomic.Pointer[string]
 	lastAttemptLog atomic.Int64 // unix nanos of the last attempt log line; 0 after a connect
 

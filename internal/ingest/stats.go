@@ -18,6 +18,7 @@ var dropReasons = []string{
 	DropInvalidJSON, DropOversized, DropIgnoredTopic, DropUnknownTopic, DropBlacklisted,
 	DropIATAFiltered, DropDecodeError, DropInvalidAdvert, DropBadSignature, DropForeignAdvert,
 	DropEmptyText, DropInvalidField, DropWriteError,
+	DropObserverDenied, DropRateLimited, DropGeoFiltered,
 }
 
 func dropIndex(reason string) int {
@@ -26,7 +27,7 @@ func dropIndex(reason string) int {
 			return i
 		}
 	}
-	return len(dropReasons) - 1 // DropWriteError: unknown reasons are errors
+	return dropIndex(DropWriteError) // unknown reasons are errors
 }
 
 // counters are the process-wide ingest counters. They are atomics so the
@@ -45,7 +46,7 @@ type counters struct {
 	sigDrops        atomic.Uint64
 	walCommits      atomic.Uint64 // committed write transactions
 	batchRetries    atomic.Uint64
-	drops           [16]atomic.Uint64
+	drops           [maxDropReasons]atomic.Uint64
 }
 
 func (c *counters) drop(reason string) { c.drops[dropIndex(reason)].Add(1) }
@@ -99,6 +100,8 @@ type Stats struct {
 	QueueCapacity  int               `json:"queue_capacity"`
 	Drops          map[string]uint64 `json:"drops"`
 	Sources        []SourceStats     `json:"sources"`
+	// RateLimited lists observers with messages dropped by the rate limit.
+	RateLimited []RateLimited `json:"rate_limited"`
 }
 
 // Dropped returns the total of all drop counters.

@@ -52,6 +52,10 @@ func Config(brokerURL, dbPath string) *config.Config {
 	cfg.DBPath = dbPath
 	cfg.Sources = []config.MQTTSource{{Name: "test", Broker: brokerURL, Topics: []string{config.DefaultTopic}, ConnectTimeoutSec: 10}}
 	cfg.IngestorStatsPath = filepath.Join(filepath.Dir(dbPath), "ingestor-stats.json")
+	// Tests publish synthetic traffic at wire speed from a few observers; the
+	// per-observer rate limit (default 50/s) is for real radios. Tests of the
+	// limit itself set cfg.ObserverRateLimit.
+	cfg.ObserverRateLimit.PacketsPerSec = -1
 	return &cfg
 }
 

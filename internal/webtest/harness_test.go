@@ -317,6 +317,8 @@ func startStack(t *testing.T) *stack {
 	cfg := map[string]any{
 		"dbPath":      dbPath,
 		"mqttSources": []map[string]any{{"name": "webtest", "broker": broker.URL, "topics": []string{"meshcore/#"}}},
+		// The workload is published at wire speed, far above a radio's rate.
+		"observerRateLimit": map[string]any{"packetsPerSec": -1},
 	}
 	cfgDir := filepath.Join(tmp, "config")
 	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
