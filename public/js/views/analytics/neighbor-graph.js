@@ -53,16 +53,16 @@ export async function render(ctx) {
   let vis = { edges: [], nodes: [] }; // nodes: array of model objects
   let links = []; // [a, b, e]
   const view = { x: 0, y: 0, k: 1 };
-  let alpha = 1; let raf = 0; let dirty = true; let dead = false; let frames = 0;
+  let alpha = 1; let raf = 0; let dirty = true; let dead = false; let frames = 0; let touched = false;
 
   // ---- DOM ----
   const canvas = h('canvas', { class: 'ng-canvas', tabindex: '0', role: 'img' });
   const info = h('p', { class: 'ng-info', 'aria-live': 'polite', id: 'ng-stats' });
-  const hover = h('p', { class: 'ng-info', 'aria-live': 'off' }, 'Hover or tap a node to see its name.');
+  const hover = h('p', { class: 'ng-info', id: 'ng-hover', 'aria-live': 'off' }, 'Hover or tap a node to see its name.');
   const roleBoxes = ROLES.filter((r) => presentRoles.has(r)).map((r) => {
     const cb = h('input', { type: 'checkbox', checked: true, value: r, dataset: { role: r } });
     cb.addEventListener('change', () => { if (cb.checked) f.roles.add(r); else f.roles.delete(r); refilter(); });
-    return h('label', null, cb, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r] || r);
+    return h('label', null, cb, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r] || 'Unknown');
   });
   const slider = h('input', { type: 'range', min: '0', max: '100', step: '5', value: '70', id: 'ng-min-score', 'aria-label': 'Minimum edge score (percent)' });
   const sliderVal = h('output', { for: 'ng-min-score' }, '0.70');
@@ -157,7 +157,8 @@ export async function render(ctx) {
     for (const [role, ns] of byRole) {
       c.fillStyle = role === 'ghost' ? css('--surface3', '#444') : roleColor(role);
       c.beginPath();
-      for (const n of ns) { const r = 3 + Math.min(6, Math.sqrt(n.deg)); c.moveTo(n.x + r, n.y); c.arc(n.x, n.y, r, 0, Math.PI * 2); }
+      // Constant on-screen size (divide by zoom), a little bigger for well-connected nodes.
+      for (const n of ns) { const r = (3.5 + Math.min(5, Math.sqrt(n.deg))) / view.k; c.moveTo(n.x + r, n.y); c.arc(n.x, n.y, r, 0, Math.PI * 2); }
       c.fill();
     }
     if (view.k > 1.6 || vis.nodes.length < 60) {
@@ -175,7 +176,11 @@ export async function render(ctx) {
   function loop() {
     raf = 0;
     if (dead) return;
-    if (alpha > 0.01) { tick(); dirty = true; }
+    if (alpha > 0.01) {
+      tick(); dirty = true;
+      // Re-fit once when the layout has settled, unless the user already moved the view.
+      if (alpha <= 0.01 && !touched) fit();
+    }
     if (dirty) { draw(); dirty = false; }
     if (alpha > 0.01 || drag) raf = requestAnimationFrame(loop);
   }
@@ -200,12 +205,15 @@ export async function render(ctx) {
   }
   const pos = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
   canvas.addEventListener('pointerdown', (e) => {
+    touched = true;
     const [px, py] = pos(e);
     const n = pick(px, py);
     canvas.setPointerCapture(e.pointerId);
     canvas.classList.add('dragging');
     drag = n ? { node: n, id: e.pointerId } : { pan: true, sx: px - view.x, sy: py - view.y, id: e.pointerId };
-    if (n) { n.fixed = true; alpha = Math.max(alpha, 0.1); hot = n; showHover(n); }
+    // While dragging only the dragged node moves (no simulation ticks: each frame stays a cheap
+    // redraw); the layout relaxes around its new place on release.
+    if (n) { n.fixed = true; alpha = Math.min(alpha, 0.009); hot = n; showHover(n); }
     kick();
   });
   canvas.addEventListener('pointermove', (e) => {
@@ -215,11 +223,11 @@ export async function render(ctx) {
       if (n !== hot) { hot = n; if (n) showHover(n); kick(); }
       return;
     }
-    if (drag.node) { const p = toWorld(px, py); drag.node.x = p.x; drag.node.y = p.y; alpha = Math.max(alpha, 0.05); } else { view.x = px - drag.sx; view.y = py - drag.sy; }
+    if (drag.node) { const p = toWorld(px, py); drag.node.x = p.x; drag.node.y = p.y; } else { view.x = px - drag.sx; view.y = py - drag.sy; }
     kick();
   });
   const end = () => {
-    if (drag && drag.node) drag.node.fixed = false;
+    if (drag && drag.node) { drag.node.fixed = false; alpha = Math.max(alpha, 0.08); }
     drag = null; canvas.classList.remove('dragging'); kick();
   };
   canvas.addEventListener('pointerup', end);
@@ -231,6 +239,7 @@ export async function render(ctx) {
     zoomAt(px, py, e.deltaY < 0 ? 1.15 : 1 / 1.15);
   }, { passive: false });
   function zoomAt(px, py, fz) {
+    touched = true;
     const k = Math.max(0.05, Math.min(8, view.k * fz));
     const w = toWorld(px, py);
     view.k = k;
