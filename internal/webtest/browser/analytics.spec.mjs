@@ -42,6 +42,222 @@ const TAB_CHECKS = {
   },
 };
 
+
+const marks = (p, chart) => p.locator(`[data-chart="${chart}"] .mark`).count();
+async function eqMarks(p, chart, n, what) {
+  const got = await marks(p, chart);
+  assert(got === n, `${what}: ${got} marks drawn, API has ${n}`);
+}
+const bins = (hist) => (hist && hist.bins ? hist.bins.length : 0);
+
+Object.assign(TAB_CHECKS, {
+  overview: {
+    apis: ['/analytics/rf', '/analytics/topology', '/analytics/channels'],
+    async verify(p, [rf, topo]) {
+      await eqMarks(p, 'packets-per-hour', rf.packetsPerHour.length, 'packets per hour');
+      await eqMarks(p, 'payload-types', rf.payloadTypes.length, 'payload type mix');
+      await eqMarks(p, 'hop-distribution', topo.hopDistribution.length, 'hop distribution');
+      assert(rf.packetsPerHour.length > 0, 'API has no packets per hour');
+      const total = await p.locator('.an-stat').first().locator('.an-stat-v').textContent();
+      assert(+total.replace(/,/g, '') === rf.totalTransmissions, `total card ${total}, API ${rf.totalTransmissions}`);
+    },
+  },
+  rf: {
+    apis: ['/analytics/rf'],
+    async verify(p, [rf]) {
+      await eqMarks(p, 'snr-histogram', bins(rf.snrValues), 'SNR histogram');
+      await eqMarks(p, 'rssi-histogram', bins(rf.rssiValues), 'RSSI histogram');
+      await eqMarks(p, 'snr-rssi-scatter', rf.scatterData.length, 'SNR/RSSI scatter');
+      await eqMarks(p, 'snr-by-type', rf.snrByType.length, 'SNR by type');
+      await eqMarks(p, 'signal-over-time', rf.signalOverTime.filter((x) => x.avgSnr !== null && x.avgSnr !== undefined).length, 'signal over time');
+      await eqMarks(p, 'packet-sizes', bins(rf.packetSizes), 'packet sizes');
+      assert(bins(rf.snrValues) > 0, 'API has no SNR histogram');
+    },
+  },
+  topology: {
+    apis: ['/analytics/topology'],
+    async verify(p, [t]) {
+      await eqMarks(p, 'hop-distribution', t.hopDistribution.length, 'hop distribution');
+      await eqMarks(p, 'top-repeaters', t.topRepeaters.length, 'top repeaters');
+      await eqMarks(p, 'repeater-pairs', t.topPairs.length, 'repeater pairs');
+      await eqMarks(p, 'hops-vs-snr', t.hopsVsSnr.length, 'hops vs SNR');
+      const rows = await p.locator('#topo-best tbody tr').count();
+      assert(rows === t.bestPathList.length, `best path table ${rows} rows, API ${t.bestPathList.length}`);
+    },
+  },
+  channels: {
+    apis: ['/analytics/channels'],
+    async verify(p, [c]) {
+      const rows = await p.locator('#channels-table tbody tr').count();
+      assert(rows === c.channels.length, `channel table ${rows} rows, API ${c.channels.length}`);
+      await eqMarks(p, 'top-senders', c.topSenders.length, 'top senders');
+      // The timeline draws one dot per (hour, channel) point of the 6 busiest channels.
+      const top = new Set(c.channels.slice().sort((a, b) => b.messages - a.messages).slice(0, 6).map((x) => x.name));
+      await eqMarks(p, 'channel-timeline', c.channelTimeline.filter((x) => top.has(x.channel)).length, 'channel timeline');
+      if (c.channels.length) await sortChanges(p, '#channels-table', 'Senders');
+    },
+  },
+  hashsizes: {
+    apis: ['/analytics/hash-sizes'],
+    async verify(p, [d]) {
+      await eqMarks(p, 'hash-size-packets', d.total ? 3 : 0, 'hash size distribution');
+      await eqMarks(p, 'hash-size-time', d.hourly.length * 3, 'hash size over time (3 series)');
+      const rows = await p.locator('#hs-tophops tbody tr').count();
+      assert(rows === d.topHops.length, `top hops ${rows} rows, API ${d.topHops.length}`);
+    },
+  },
+  collisions: {
+    apis: ['/analytics/hash-collisions'],
+    async verify(p, [d]) {
+      if (d.by_size && d.by_size['1'] && d.by_size['1'].one_byte_cells) {
+        const cells = await p.locator('.an-matrix .cell').count();
+        assert(cells === 256, `matrix has ${cells} cells`);
+        // Cells with ≥1 repeater = keys with a non-empty list (independent of the page's colouring).
+        const used = Object.values(d.by_size['1'].one_byte_cells).filter((l) => l.length).length;
+        const drawn = await p.locator('.an-matrix .cell:not([data-n="0"])').count();
+        assert(drawn === used, `${drawn} used cells drawn, API has ${used}`);
+        await p.locator('.an-matrix .cell').first().click();
+        assert(await p.locator('.an-matrix-detail h4').count() === 1, 'clicking a cell shows no detail');
+      }
+    },
+  },
+  subpaths: {
+    apis: ['/analytics/subpaths-bulk?groups=2-2:50,3-3:30,4-4:20,5-8:15'],
+    async verify(p, [d]) {
+      const loops = (sp) => sp.rawHops.some((x, i) => i && x.toLowerCase() === sp.rawHops[i - 1].toLowerCase());
+      const pairs = d.results[0].subpaths.filter((sp) => !loops(sp));
+      const rows = await p.locator('#sp-pairs tbody tr').count();
+      assert(rows === pairs.length, `pairs table ${rows} rows, API ${pairs.length} (self-loops hidden)`);
+      if (pairs.length) {
+        const hops = pairs[0].rawHops.join(',');
+        const det = await api(`/analytics/subpath-detail?hops=${encodeURIComponent(hops)}`);
+        await p.locator('#sp-pairs tbody tr').first().click();
+        await p.waitForSelector('.an-detail:not([hidden]) #sp-detail-title', { timeout: 10000 });
+        const txt = await p.locator('.an-detail').textContent();
+        assert(txt.includes(`${det.totalMatches.toLocaleString()} occurrences`), `detail panel does not show ${det.totalMatches} occurrences`);
+        await eqMarks(p, 'subpath-hours', 24, 'activity by hour');
+        await p.keyboard.press('Escape');
+      }
+    },
+  },
+  distance: {
+    apis: ['/analytics/distance'],
+    async verify(p, [d]) {
+      const rows = await p.locator('#dist-tophops tbody tr').count();
+      assert(rows === d.topHops.length, `longest hops ${rows} rows, API ${d.topHops.length}`);
+      await eqMarks(p, 'distance-histogram', Array.isArray(d.distHistogram) ? 0 : bins(d.distHistogram), 'distance histogram');
+      await eqMarks(p, 'distance-time', d.distOverTime.length, 'distance over time');
+    },
+  },
+  'clock-health': {
+    apis: ['/nodes/clock-skew'],
+    async verify(p, [list]) {
+      const rows = await p.locator('#clock-table tbody tr').count();
+      assert(rows === list.length, `clock table ${rows} rows, API ${list.length}`);
+    },
+  },
+  scopes: {
+    apis: ['/scope-stats?window=24h'],
+    async verify(p, [d]) {
+      await eqMarks(p, 'scopes-time', d.timeSeries.length ? d.timeSeries.length * 2 : 0, 'scoped/unscoped series');
+      const req = p.waitForRequest((r) => r.url().includes('/api/scope-stats?window=7d'));
+      await p.locator('[data-window="7d"]').click();
+      await req;
+    },
+  },
+  'rf-health': {
+    apis: [`/observers/metrics/summary?window=24h`],
+    async verify(p, [d]) {
+      const cards = await p.locator('#rfh-cards .rfh-card').count();
+      assert(cards === d.observers.length, `${cards} observer cards, API ${d.observers.length}`);
+      if (d.observers.length) {
+        await p.locator('#rfh-cards .rfh-card').first().click();
+        await p.waitForSelector('#rfh-summary', { timeout: 10000 });
+        assert(p.url().includes('observer='), 'selected observer not in the URL');
+      }
+    },
+  },
+  'prefix-tool': {
+    apis: ['/nodes?limit=10000'],
+    async verify(p, [list]) {
+      const rows = await p.locator('#prefix-overview tbody tr').count();
+      assert(rows === 3, `overview has ${rows} rows`);
+      const rep = list.nodes.find((n) => /^(repeater|room)/i.test(n.role || ''));
+      if (rep) {
+        const pre = rep.public_key.slice(0, 2).toUpperCase();
+        const same = list.nodes.filter((n) => /^(repeater|room)/i.test(n.role || '') && n.public_key.toUpperCase().startsWith(pre)).length;
+        await p.fill('#prefix-input', pre);
+        await p.keyboard.press('Enter');
+        const txt = await p.locator('#prefix-result h4').first().textContent();
+        assert(txt.includes(`${same} repeater`), `check ${pre}: "${txt}", expected ${same} repeaters`);
+      }
+    },
+  },
+  'neighbor-graph': {
+    apis: ['/analytics/neighbor-graph?min_count=1&min_score=0'],
+    async verify(p, [g]) {
+      const ROLES = new Set(['repeater', 'room', 'companion', 'sensor', 'observer', 'unknown']);
+      const role = new Map(g.nodes.map((n) => [n.pubkey, n.role || 'unknown']));
+      const expect = g.edges.filter((e) => ROLES.has(role.get(e.source) || 'unknown') || ROLES.has(role.get(e.target) || 'unknown')).length;
+      await p.locator('#ng-min-score').fill('0');
+      await p.waitForFunction((n) => +document.querySelector('canvas.ng-canvas').dataset.edges === n, expect, { timeout: 5000 })
+        .catch(async () => { throw new Error(`graph shows ${await p.locator('canvas.ng-canvas').getAttribute('data-edges')} edges, API ${expect}`); });
+      await p.waitForTimeout(300);
+      const painted = await p.locator('canvas.ng-canvas').evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+        return n;
+      });
+      assert(g.edges.length === 0 || painted > 200, `canvas has only ${painted} painted pixels`);
+      const f0 = +(await p.locator('canvas.ng-canvas').getAttribute('data-frames'));
+      await p.locator('canvas.ng-canvas').focus();
+      await p.keyboard.press('+');
+      await p.keyboard.press('ArrowLeft');
+      await p.waitForTimeout(100);
+      const f1 = +(await p.locator('canvas.ng-canvas').getAttribute('data-frames'));
+      assert(f1 > f0, 'keyboard zoom/pan did not redraw the graph');
+    },
+  },
+});
+
+/**
+ * dragFps drags a node of the neighbor graph for ~1.5 s and returns the requestAnimationFrame
+ * rate the page achieved meanwhile. It finds a node by hovering a grid of points until the
+ * hover line names one.
+ */
+async function dragFps(p) {
+  const c = p.locator('canvas.ng-canvas');
+  const box = await c.boundingBox();
+  let at = null;
+  for (let gy = 0.2; gy <= 0.8 && !at; gy += 0.04) {
+    for (let gx = 0.2; gx <= 0.8 && !at; gx += 0.02) {
+      await p.mouse.move(box.x + box.width * gx, box.y + box.height * gy);
+      if ((await p.locator('#ng-hover').textContent()).includes('neighbours')) at = [box.x + box.width * gx, box.y + box.height * gy];
+    }
+  }
+  assert(at, 'no node found under the pointer to drag');
+  await p.evaluate(() => { window.__fps = 0; const f = () => { window.__fps++; window.__fpsRaf = requestAnimationFrame(f); }; requestAnimationFrame(f); });
+  const t0 = Date.now();
+  await p.mouse.down();
+  for (let i = 0; i < 90; i++) { await p.mouse.move(at[0] + Math.sin(i / 8) * 120, at[1] + Math.cos(i / 8) * 80); await p.waitForTimeout(12); }
+  await p.mouse.up();
+  const frames = await p.evaluate(() => { cancelAnimationFrame(window.__fpsRaf); return window.__fps; });
+  return (frames * 1000) / (Date.now() - t0);
+}
+
+// Tabs whose routes must be on this server; the rest run when their route answers (probe).
+const REQUIRED = new Set(['roles', 'nodes']);
+async function routeExists(a) {
+  const r = await fetch(BASE + '/api' + a);
+  return r.status !== 404;
+}
+for (const [id, tc] of Object.entries(TAB_CHECKS)) {
+  if (REQUIRED.has(id)) continue;
+  const ok = (await Promise.all(tc.apis.map(routeExists))).every(Boolean);
+  if (!ok) { console.log(`SKIP analytics tab ${id}: its route is not on this server yet`); delete TAB_CHECKS[id]; }
+}
+
 /** sortChanges clicks a sortable header and checks that aria-sort moves to it. */
 async function sortChanges(p, table, label) {
   const th = p.locator(`${table} th`, { hasText: label }).first();
@@ -73,6 +289,38 @@ for (const [id, tc] of Object.entries(TAB_CHECKS)) {
     assert(ms < 1000, `tab ${id} took ${ms} ms to render after its data arrived`);
     await dark.screenshot({ path: path.join(SHOTS, `analytics-dark-${id}.png`), fullPage: true });
     noErrors(dark, `tab ${id}`);
+  });
+}
+
+if (TAB_CHECKS['neighbor-graph']) {
+  await check('neighbor graph: ≥ 30 frames/s while dragging a node with ≥ 400 nodes', async () => {
+    // The shared stack's mesh has 60 nodes; for the performance check the real response is
+    // replicated (keys suffixed per copy, copies chained by one edge) to ≥ 400 nodes and served
+    // to this page only. Correctness against the real route is checked by the tab check above.
+    const real = await api('/analytics/neighbor-graph?min_count=1&min_score=0');
+    assert(real.nodes.length > 0, 'the real graph is empty');
+    const copies = Math.ceil(400 / real.nodes.length);
+    const nodes = []; const edges = [];
+    for (let k = 0; k < copies; k++) {
+      const key = (pk) => `${pk}~${k}`;
+      for (const n of real.nodes) nodes.push({ ...n, pubkey: key(n.pubkey) });
+      for (const e of real.edges) edges.push({ ...e, source: key(e.source), target: key(e.target) });
+      if (k) edges.push({ source: key(real.nodes[0].pubkey), target: nodes[0].pubkey, weight: 1, score: 1, bidirectional: true, avg_snr: null, ambiguous: false });
+    }
+    const big = { nodes, edges, stats: { ...real.stats, total_nodes: nodes.length, total_edges: edges.length } };
+    const p = await newPage({ theme: 'dark' });
+    await p.route('**/api/analytics/neighbor-graph?*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(big) }));
+    const ms = await openTab(p, 'neighbor-graph');
+    await p.locator('#ng-min-score').fill('0');
+    await p.waitForTimeout(1500);
+    const shown = +(await p.locator('canvas.ng-canvas').getAttribute('data-nodes'));
+    assert(shown >= 400, `only ${shown} nodes shown`);
+    const fps = await dragFps(p);
+    console.log(`MEASURE neighbor graph ${shown} nodes / ${edges.length} edges: render ${ms} ms, ${fps.toFixed(1)} frames/s while dragging`);
+    assert(fps >= 30, `${fps.toFixed(1)} frames/s while dragging`);
+    await p.screenshot({ path: path.join(SHOTS, 'analytics-dark-neighbor-graph-400.png') });
+    noErrors(p, 'neighbor graph perf');
+    await p.context().close();
   });
 }
 

@@ -74,7 +74,7 @@ export async function render(ctx) {
       h('h4', null, '📶 Observer Receive Signal'), h('p', { class: 'an-note' }, 'Last hop → observer only, not between the nodes of the route.'),
       h('p', null, sig.samples ? `Avg SNR ${fixed(sig.avgSnr)} dB · Avg RSSI ${fixed(sig.avgRssi, 0)} dBm · ${num(sig.samples)} samples` : 'No signal samples.'),
       h('h4', null, '🕐 Activity by Hour (UTC)'),
-      bars({ data: (r.hourDistribution || []).map((v, i) => ({ label: String(i), value: v, tip: `${i}:00 UTC: ${v}` })), width: 340, height: 150, xLabel: 'Hour (UTC)', yLabel: 'Packets', label: 'Activity by hour, 24 bars' }),
+      h('div', { dataset: { chart: 'subpath-hours' } }, bars({ data: (r.hourDistribution || []).map((v, i) => ({ label: String(i), value: v, tip: `${i}:00 UTC: ${v}` })), width: 340, height: 150, xLabel: 'Hour (UTC)', yLabel: 'Packets', label: 'Activity by hour, 24 bars' })),
       h('h4', null, '⏱️ Timeline'),
       h('p', null, `First seen: ${r.firstSeen ? absTime(r.firstSeen) : '—'}`, h('br'), `Last seen: ${r.lastSeen ? absTime(r.lastSeen) : '—'}`),
       h('h4', null, '🔗 Full Paths Containing This Route'),
