@@ -248,13 +248,19 @@ async function dragFps(p) {
 
 // Tabs whose routes must be on this server; the rest run when their route answers (probe).
 const REQUIRED = new Set(['roles', 'nodes']);
+/** routeExists answers whether the route is served; it waits (≤ 90 s) while the server's first
+ *  background analytics pass is still running (503), so page checks never race it. */
 async function routeExists(a) {
-  const r = await fetch(BASE + '/api' + a);
-  return r.status !== 404;
+  for (let i = 0; i < 180; i++) {
+    const r = await fetch(BASE + '/api' + a);
+    if (r.status !== 503) return r.status !== 404;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`GET /api${a} still 503 after 90 s`);
 }
 for (const [id, tc] of Object.entries(TAB_CHECKS)) {
-  if (REQUIRED.has(id)) continue;
   const ok = (await Promise.all(tc.apis.map(routeExists))).every(Boolean);
+  if (!ok && REQUIRED.has(id)) throw new Error(`tab ${id}: its route is missing on this server`);
   if (!ok) { console.log(`SKIP analytics tab ${id}: its route is not on this server yet`); delete TAB_CHECKS[id]; }
 }
 
@@ -286,7 +292,8 @@ for (const [id, tc] of Object.entries(TAB_CHECKS)) {
     const data = await Promise.all(tc.apis.map((a) => api(a)));
     const ms = await openTab(dark, id);
     await tc.verify(dark, data);
-    assert(ms < 1000, `tab ${id} took ${ms} ms to render after its data arrived`);
+    console.log(`MEASURE analytics tab ${id}: fetched and rendered in ${ms} ms`);
+    assert(ms < 1000, `tab ${id} took ${ms} ms to fetch and render`);
     await dark.screenshot({ path: path.join(SHOTS, `analytics-dark-${id}.png`), fullPage: true });
     noErrors(dark, `tab ${id}`);
   });

@@ -133,7 +133,7 @@ export function line(opts) {
   axes(svg, g, ticks.filter((t) => t >= lo && t <= hi), ysc, xLabel, yLabel);
   if (opts.bars2 && opts.bars2.length) {
     const m2 = Math.max(1, ...opts.bars2.map((b) => b.value));
-    const bw = Math.max(1, (g.r - g.l) / opts.bars2.length - 1);
+    const bw = Math.min(40, Math.max(1, (g.r - g.l) / opts.bars2.length - 1));
     for (const b of opts.bars2) {
       const hgt = (b.value / m2) * (g.b - g.t);
       svg.appendChild(s('rect', { class: 'an-vol', x: xsc(b.x) - bw / 2, y: g.b - hgt, width: bw, height: hgt }, s('title', null, `${b.value} packets`)));

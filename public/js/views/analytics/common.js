@@ -45,8 +45,21 @@ export function failure(err, what, retry) {
     retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Try again') : null);
 }
 
-/** get fetches an analytics path with the shared 60 s cache (analytics data changes slowly). */
-export const get = (path, params) => api(path + qs(params || {}), { ttl: 60000 });
+/**
+ * get fetches an analytics path with the shared 60 s cache (analytics data changes slowly). A 503
+ * means the server's first background computation has not finished (it starts with the server):
+ * retry a few times, 2 s apart, before showing the "not ready" state.
+ */
+export async function get(path, params, tries = 6) {
+  for (let i = 1; ; i++) {
+    try {
+      return await api(path + qs(params || {}), { ttl: 60000 });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 503 || i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
 
 /**
  * sortTable renders a sortable table. cols: [{key, label, num?, fmt?(row) → node|string,
