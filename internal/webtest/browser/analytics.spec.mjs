@@ -396,7 +396,15 @@ for (const [label, opts] of [['light', { theme: 'light' }], ['mobile 390×844', 
       await openTab(p, id);
       await TAB_CHECKS[id].verify(p, data);
       const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert(over <= 1, `page is ${over}px wider than the viewport`);
+      if (over > 1) {
+        // Name the culprit: the outermost element sticking out that no scroll container clips.
+        const who = await p.evaluate(() => {
+          const clipped = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o !== 'visible') return true; } return false; };
+          const el = [...document.querySelectorAll('#app *')].find((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
+          return el ? `${el.tagName.toLowerCase()}#${el.id}.${typeof el.className === 'string' ? el.className : ''} "${(el.textContent || '').slice(0, 40)}"` : '?';
+        });
+        throw new Error(`page is ${over}px wider than the viewport (${who})`);
+      }
       await p.screenshot({ path: path.join(SHOTS, `analytics-${label.split(' ')[0]}-${id}.png`), fullPage: true });
       noErrors(p, `${id} ${label}`);
     });
