@@ -348,6 +348,9 @@ func peers(txs []*store.Transmission, pubkey string, name func(string) *string) 
 	}
 	by := map[string]*acc{}
 	for _, t := range txs {
+		if !hasPeerHashes(t.PayloadType) {
+			continue
+		}
 		src := strings.ToLower(jsonStringAfter(t.DecodedJSON, `"srcHash":"`))
 		dst := strings.ToLower(jsonStringAfter(t.DecodedJSON, `"destHash":"`))
 		var peer string

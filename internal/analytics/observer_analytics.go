@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"sort"
@@ -88,7 +89,8 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 	n, first := observerWindow(now, days)
 	from := first * w
 	counts := make([]int, n)
-	nodes := make([]map[string]struct{}, n)
+	nodeCounts := make([]int, n)
+	heard := map[bucketNode]struct{}{} // (bucket, node) pairs counted
 	out := ObserverAnalytics{PacketTypes: map[string]int{}, SNRDistribution: []ObserverSNRRange{}, RecentPackets: []ObserverRecentPacket{}}
 	snr := map[int]int{}
 	var recent []*store.Observation
@@ -98,24 +100,26 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 		}
 		b := int(naFloorDiv(ob.Timestamp, w) - first)
 		counts[b]++
-		if nodes[b] == nil {
-			nodes[b] = map[string]struct{}{}
-		}
-		addHeardNodes(nodes[b], ob)
+		addHeardNodes(ob, func(key string) {
+			if _, ok := heard[bucketNode{int32(b), key}]; !ok {
+				heard[bucketNode{int32(b), key}] = struct{}{}
+				nodeCounts[b]++
+			}
+		})
 		if pt := ob.Tx.PayloadType; pt >= 0 {
 			out.PacketTypes[strconv.Itoa(int(pt))]++
 		}
 		if ob.SNR.Valid {
 			snr[int(math.Floor(ob.SNR.V/2))*2]++
 		}
-		recent = append(recent, ob)
+		recent = keepNewest(recent, ob, 20)
 	}
 	out.Timeline = make([]ObserverLabelCount, n)
 	out.NodesTimeline = make([]ObserverLabelCount, n)
 	for i := range counts {
 		label := time.UnixMilli((first + int64(i)) * w).UTC().Format(layout)
 		out.Timeline[i] = ObserverLabelCount{label, counts[i]}
-		out.NodesTimeline[i] = ObserverLabelCount{label, len(nodes[i])}
+		out.NodesTimeline[i] = ObserverLabelCount{label, nodeCounts[i]}
 	}
 	lows := make([]int, 0, len(snr))
 	for lo := range snr {
@@ -125,34 +129,67 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 	for _, lo := range lows {
 		out.SNRDistribution = append(out.SNRDistribution, ObserverSNRRange{fmt.Sprintf("%d to %d", lo, lo+2), snr[lo]})
 	}
-	sort.Slice(recent, func(i, j int) bool {
-		if recent[i].Timestamp != recent[j].Timestamp {
-			return recent[i].Timestamp > recent[j].Timestamp
-		}
-		return recent[i].ID > recent[j].ID
-	})
 	for _, ob := range recent[:min(20, len(recent))] {
 		out.RecentPackets = append(out.RecentPackets, recentObs(o, ob))
 	}
 	return out
 }
 
-// addHeardNodes adds the nodes an observation names: the advert's sender, the
-// payload's source/destination hashes and the path hops (the original's
-// "distinct nodes per bucket"; keys are as heard, full keys or prefixes).
-func addHeardNodes(set map[string]struct{}, ob *store.Observation) {
+type bucketNode struct {
+	bucket int32
+	key    string
+}
+
+// addHeardNodes calls add with the nodes an observation names: the advert's
+// sender (full pubkey), the payload's source/destination hashes and the path
+// hops (the original's "distinct nodes per bucket"). Hashes and hops are
+// keyed by their raw bytes, so a hop and a hash of the same node prefix count
+// once, and no hex string is built per hop.
+func addHeardNodes(ob *store.Observation, add func(string)) {
 	t := ob.Tx
 	if t.FromPubkey != "" {
-		set[t.FromPubkey] = struct{}{}
+		add(t.FromPubkey)
 	}
-	for _, k := range []string{`"srcHash":"`, `"destHash":"`} {
-		if v := jsonStringAfter(t.DecodedJSON, k); v != "" {
-			set[strings.ToLower(v)] = struct{}{}
+	if hasPeerHashes(t.PayloadType) {
+		for _, k := range []string{`"srcHash":"`, `"destHash":"`} {
+			if v := jsonStringAfter(t.DecodedJSON, k); v != "" {
+				if b, err := hex.DecodeString(v); err == nil {
+					add(string(b))
+				}
+			}
 		}
 	}
-	for i := 0; i < ob.Path.Len(); i++ {
-		set[strings.ToLower(ob.Path.Hop(i))] = struct{}{}
+	if n := int(ob.Path.HopSize); n > 0 {
+		for i := 0; i+n <= len(ob.Path.Hops); i += n {
+			add(ob.Path.Hops[i : i+n])
+		}
 	}
+}
+
+// hasPeerHashes reports whether payloads of this type carry srcHash/destHash
+// (REQ, RESPONSE, TXT_MSG, PATH; ANON_REQ has destHash only): the others are
+// not scanned.
+func hasPeerHashes(pt int8) bool { return pt == 0 || pt == 1 || pt == 2 || pt == 7 || pt == 8 }
+
+// keepNewest keeps the n newest observations (time, then id) in list,
+// newest first, inserting ob.
+func keepNewest(list []*store.Observation, ob *store.Observation, n int) []*store.Observation {
+	newer := func(a, b *store.Observation) bool {
+		if a.Timestamp != b.Timestamp {
+			return a.Timestamp > b.Timestamp
+		}
+		return a.ID > b.ID
+	}
+	if len(list) == n && !newer(ob, list[n-1]) {
+		return list
+	}
+	i := sort.Search(len(list), func(i int) bool { return newer(ob, list[i]) })
+	if len(list) < n {
+		list = append(list, nil)
+	}
+	copy(list[i+1:], list[i:len(list)-1])
+	list[i] = ob
+	return list
 }
 
 // jsonStringAfter returns the string value following key (which includes the
