@@ -88,6 +88,9 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 		c.APIKey = "a-very-strong-key-0123"
 		c.Areas = map[string]config.Area{"bay": {Label: "Bay", Polygon: [][]float64{{37, -123}, {38, -123}, {38, -121}}}}
 		c.Regions = map[string]string{"SJC": "San Jose"}
+		c.DBPath = dbPath // admin routes read it
+		// The whole world: prune-geo-filter previews, node lists stay whole.
+		c.GeoFilter = &config.GeoFilter{Polygon: [][]float64{{-89, -179}, {89, -179}, {89, 179}, {-89, 179}}}
 	})
 	st := runStore(t, dbPath, nil)
 	_, ts := newServer(t, cfg, st, func(o *Options) {
@@ -187,16 +190,23 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 	}
 	cases = append(cases, analyticsContractCases(t, ts.URL)...)
 	cases = append(cases, nodeAnalyticsContractCases(t, ts.URL, pk, obs.Observers[0].ID)...)
+	cases = append(cases, apimiscContractCases(t, ts.URL)...)
 	checkRelayFields(t, ts.URL, minRelayed)
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			hdr := map[string]string{}
-			if c.method == "POST" && (c.path == "/api/packets" || c.path == "/api/perf/reset") {
+			if keyRoutes[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] {
 				hdr = key
 			}
-			code, _, body := fetch(t, c.method, ts.URL+c.path, c.body, hdr)
+			code, rh, body := fetch(t, c.method, ts.URL+c.path, c.body, hdr)
 			if code != c.status {
 				t.Fatalf("status %d, want %d: %s", code, c.status, trunc(body))
+			}
+			if c.msg == nil { // a download, not JSON
+				if rh.Get("Content-Type") != "application/octet-stream" || len(body) == 0 {
+					t.Fatalf("download: Content-Type %q, %d bytes", rh.Get("Content-Type"), len(body))
+				}
+				return
 			}
 			if err := strict.Unmarshal(adapt(t, body, c.wrap), c.msg); err != nil {
 				t.Fatalf("response does not match the contract %T: %v\nbody: %s", c.msg, err, trunc(body))

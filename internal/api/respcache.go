@@ -146,8 +146,10 @@ func (c *respCache) put(key string, e *cachedResp) {
 // It sits outside the gzipper so the compressed bytes are what is kept.
 func (c *respCache) wrap(s *Server, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A request with an API key is never answered from (or stored in) the
+		// cache: its answer may be one only that key may see.
 		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/api/") || uncached(r.URL.Path) || isUpgrade(r) ||
-			r.Header.Get("Range") != "" {
+			r.Header.Get("Range") != "" || r.Header.Get("X-API-Key") != "" {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -117,6 +117,13 @@ func (s *Server) routes() http.Handler {
 	get("/docs", s.docs)
 	get("/docs/API.md", s.docsMarkdown)
 
+	// apimisc (issue 10 §2): operator routes, SQLite perf, paths, audio lab
+	get("/perf/sqlite", s.perfSQLite)
+	post("/admin/prune-geo-filter", s.requireKey(s.pruneGeoFilter))
+	get("/admin/prune-geo-filter/status", s.requireKey(s.pruneStatus))
+	get("/dropped-packets", s.requireKey(s.droppedPackets))
+	get("/backup", s.requireKey(s.backup))
+
 	spec, err := buildSpec(r, s.version.Version)
 	if err != nil {
 		panic(err) // Walk over our own static table cannot fail

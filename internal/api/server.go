@@ -82,6 +82,7 @@ type Server struct {
 	geoFilter             atomic.Pointer[config.GeoFilter]
 
 	keyGuard *keyGuard // API-key guess throttling
+	admin    adminDB   // SQLite reader of the admin/perf-sqlite routes (admin.go)
 
 	an      *meshAnalytics        // analytics engine + mesh analytics handles (analytics.go)
 	nodeAn  *nodeAnalyticsHandles // node/observer analytics handles (nodeanalytics.go)
