@@ -69,7 +69,10 @@ func ComputeChannels(v *View, p Scope) Channels {
 	}
 	by := map[string]*acc{}
 	senders := map[string]int{}
-	type hourKeyT struct{ hour, ch string }
+	type hourKeyT struct {
+		hour int64
+		ch   string
+	}
 	timeline := map[hourKeyT]int{}
 	out := Channels{MsgLengths: []int{}}
 	v.eachOf(v.ByType(grpTxt), p.Filter, p.Window, func(t *store.Transmission, _ []*store.Observation) {
@@ -90,7 +93,7 @@ func ComputeChannels(v *View, p Scope) Channels {
 		}
 		a.Messages++
 		a.last = max(a.last, t.FirstSeen)
-		timeline[hourKeyT{hourKey(t.FirstSeen), name}]++
+		timeline[hourKeyT{hourOf(t.FirstSeen), name}]++
 		if !decrypted {
 			return
 		}
@@ -125,7 +128,7 @@ func ComputeChannels(v *View, p Scope) Channels {
 	out.TopSenders = out.TopSenders[:min(15, len(out.TopSenders))]
 	out.ChannelTimeline = make([]ChannelHourStat, 0, len(timeline))
 	for k, c := range timeline {
-		out.ChannelTimeline = append(out.ChannelTimeline, ChannelHourStat{k.hour, k.ch, c})
+		out.ChannelTimeline = append(out.ChannelTimeline, ChannelHourStat{hourKey(k.hour), k.ch, c})
 	}
 	sort.Slice(out.ChannelTimeline, func(i, j int) bool {
 		a, b := out.ChannelTimeline[i], out.ChannelTimeline[j]

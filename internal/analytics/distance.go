@@ -107,8 +107,9 @@ func ComputeDistance(v *View, f Filter) Distance {
 		n   int
 		sum float64
 	}
-	hours := map[string]*hourAcc{}
+	hours := map[int64]*hourAcc{}
 	var paths []DistPath
+	totalPaths, minKept := 0, 0.0
 	chain := make([]*store.Node, 0, 16)
 	v.each(f, TimeWindow{}, func(t *store.Transmission, obs []*store.Observation) {
 		best := obs[0]
@@ -138,7 +139,7 @@ func ComputeDistance(v *View, f Filter) Distance {
 			typ := linkType(a, b)
 			all = append(all, d)
 			cats[typ] = append(cats[typ], d)
-			h := hourKey(t.FirstSeen)
+			h := hourOf(t.FirstSeen)
 			ha := hours[h]
 			if ha == nil {
 				ha = &hourAcc{}
@@ -166,13 +167,20 @@ func ComputeDistance(v *View, f Filter) Distance {
 			}
 		}
 		if len(dp.Hops) > 0 {
-			dp.Hash, dp.HopCount, dp.Timestamp = t.Hash, len(dp.Hops), store.FormatTime(t.FirstSeen)
+			totalPaths++
 			dp.TotalDist = round(dp.TotalDist, 2)
-			paths = append(paths, dp)
+			// Keep only what can still make the top 20 (bounded memory).
+			if len(paths) < 4*maxTopPaths || dp.TotalDist > minKept {
+				dp.Hash, dp.HopCount, dp.Timestamp = t.Hash, len(dp.Hops), store.FormatTime(t.FirstSeen)
+				paths = append(paths, dp)
+				if len(paths) >= 8*maxTopPaths {
+					paths, minKept = trimPaths(paths)
+				}
+			}
 		}
 	})
 	out := Distance{CatStats: map[string]CatStat{}}
-	out.Summary.TotalHops, out.Summary.TotalPaths = len(all), len(paths)
+	out.Summary.TotalHops, out.Summary.TotalPaths = len(all), totalPaths
 	if len(all) > 0 {
 		out.Summary.AvgDist = round(mean(all), 2)
 		out.Summary.MaxDist = slices.Max(all)
@@ -190,10 +198,8 @@ func ComputeDistance(v *View, f Filter) Distance {
 		return a.Dist > b.Dist || (a.Dist == b.Dist && a.FromPk+a.ToPk < b.FromPk+b.ToPk)
 	})
 	out.TopHops = out.TopHops[:min(20, len(out.TopHops))]
-	sort.Slice(paths, func(i, j int) bool {
-		return paths[i].TotalDist > paths[j].TotalDist || (paths[i].TotalDist == paths[j].TotalDist && paths[i].Hash < paths[j].Hash)
-	})
-	out.TopPaths = paths[:min(20, len(paths))]
+	paths, _ = trimPaths(paths)
+	out.TopPaths = paths[:min(maxTopPaths, len(paths))]
 	if out.TopPaths == nil {
 		out.TopPaths = []DistPath{}
 	}
@@ -204,8 +210,23 @@ func ComputeDistance(v *View, f Filter) Distance {
 	out.DistHistogram = histogram(all, 25, 1)
 	out.DistOverTime = make([]HourDist, 0, len(hours))
 	for h, a := range hours {
-		out.DistOverTime = append(out.DistOverTime, HourDist{Hour: h, Avg: round(a.sum/float64(a.n), 2), Count: a.n})
+		out.DistOverTime = append(out.DistOverTime, HourDist{Hour: hourKey(h), Avg: round(a.sum/float64(a.n), 2), Count: a.n})
 	}
 	sort.Slice(out.DistOverTime, func(i, j int) bool { return out.DistOverTime[i].Hour < out.DistOverTime[j].Hour })
 	return out
+}
+
+const maxTopPaths = 20
+
+// trimPaths sorts paths longest first, keeps the top 4×20 and returns the
+// shortest total kept (anything shorter can no longer make the top 20).
+func trimPaths(paths []DistPath) ([]DistPath, float64) {
+	sort.Slice(paths, func(i, j int) bool {
+		return paths[i].TotalDist > paths[j].TotalDist || (paths[i].TotalDist == paths[j].TotalDist && paths[i].Hash < paths[j].Hash)
+	})
+	paths = paths[:min(len(paths), 4*maxTopPaths)]
+	if len(paths) == 0 {
+		return paths, 0
+	}
+	return paths, paths[len(paths)-1].TotalDist
 }

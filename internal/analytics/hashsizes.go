@@ -145,7 +145,7 @@ func isRelay(role string) bool { return role == "repeater" || role == "room" }
 // longest kept path.
 func ComputeHashSizes(v *View, f Filter) HashSizes {
 	out := HashSizes{AttributionMethod: "observer"}
-	hourly := map[string]*SizeCounts{}
+	hourly := map[int64]*SizeCounts{}
 	names := hopNames{}
 	type hopKey struct {
 		hex  string
@@ -163,7 +163,7 @@ func ComputeHashSizes(v *View, f Filter) HashSizes {
 		}
 		out.Total++
 		out.Distribution.add(size)
-		h := hourKey(t.FirstSeen)
+		h := hourOf(t.FirstSeen)
 		hc := hourly[h]
 		if hc == nil {
 			hc = &SizeCounts{}
@@ -180,8 +180,7 @@ func ComputeHashSizes(v *View, f Filter) HashSizes {
 			return
 		}
 		for i := 0; i < best.Path.Len(); i++ {
-			hex := best.Path.Hop(i)
-			n := v.hopNode(best, i)
+			hex, n := v.hop(best, i)
 			names.see(hex, n)
 			hops[hopKey{hex, int(best.Path.HopSize)}]++
 			if best.Path.HopSize > 1 && n != nil {
@@ -191,7 +190,7 @@ func ComputeHashSizes(v *View, f Filter) HashSizes {
 	})
 	out.Hourly = make([]HourSizes, 0, len(hourly))
 	for h, c := range hourly {
-		out.Hourly = append(out.Hourly, HourSizes{Hour: h, SizeCounts: *c})
+		out.Hourly = append(out.Hourly, HourSizes{Hour: hourKey(h), SizeCounts: *c})
 	}
 	sort.Slice(out.Hourly, func(i, j int) bool { return out.Hourly[i].Hour < out.Hourly[j].Hour })
 	out.TopHops = make([]SizedHop, 0, 50)

@@ -124,11 +124,11 @@ func buildGraph(v *View, maxKm float64) *baseGraph {
 		}
 	}
 	hopID := func(o *store.Observation, i int) (string, bool) {
-		if n := v.hopNode(o, i); n != nil {
+		if _, n := v.hop(o, i); n != nil {
 			return n.PublicKey, false
 		}
-		hop := o.Path.Hop(i)
-		return "prefix:" + hop, len(v.RelayCandidates(hop)) > 1
+		h := v.hopInfoOf(o, i)
+		return h.prefixID, h.cands > 1
 	}
 	for _, t := range v.Snapshot.Txs {
 		for _, o := range t.Observations() {

@@ -107,12 +107,12 @@ func payloadName(pt int8) string {
 func ComputeRF(v *View, p Scope) RF {
 	var snr, rssi, sizes []float64
 	var pairs []ScatterPoint
-	perHour := map[string]int{}
+	perHour := map[int64]int{}
 	type hourAcc struct {
 		n   int
 		sum float64
 	}
-	sigHour := map[string]*hourAcc{}
+	sigHour := map[int64]*hourAcc{}
 	typeTx := map[int8]int{}
 	type typeAcc struct {
 		n             int
@@ -131,7 +131,7 @@ func ComputeRF(v *View, p Scope) RF {
 				first = o.Timestamp
 			}
 			last = max(last, o.Timestamp)
-			h := hourKey(o.Timestamp)
+			h := hourOf(o.Timestamp)
 			perHour[h]++
 			if o.RSSI.Valid {
 				rssi = append(rssi, o.RSSI.V)
@@ -170,12 +170,12 @@ func ComputeRF(v *View, p Scope) RF {
 	}
 	out.PacketsPerHour = make([]HourCount, 0, len(perHour))
 	for h, n := range perHour {
-		out.PacketsPerHour = append(out.PacketsPerHour, HourCount{h, n})
+		out.PacketsPerHour = append(out.PacketsPerHour, HourCount{hourKey(h), n})
 	}
 	sort.Slice(out.PacketsPerHour, func(i, j int) bool { return out.PacketsPerHour[i].Hour < out.PacketsPerHour[j].Hour })
 	out.SignalOverTime = make([]HourSignal, 0, len(sigHour))
 	for h, a := range sigHour {
-		out.SignalOverTime = append(out.SignalOverTime, HourSignal{h, a.n, a.sum / float64(a.n)})
+		out.SignalOverTime = append(out.SignalOverTime, HourSignal{hourKey(h), a.n, a.sum / float64(a.n)})
 	}
 	sort.Slice(out.SignalOverTime, func(i, j int) bool { return out.SignalOverTime[i].Hour < out.SignalOverTime[j].Hour })
 	out.PayloadTypes = make([]TypeCount, 0, len(typeTx))

@@ -107,7 +107,16 @@ func histogram(xs []float64, n, dp int) Histogram {
 	return h
 }
 
-// hourKey renders the UTC hour of ms as "YYYY-MM-DDTHH" (API.md §5.6).
-func hourKey(ms int64) string {
-	return time.UnixMilli(ms).UTC().Format("2006-01-02T15")
+// hourOf is the hour bucket of a unix-ms time (cheap map key; hourKey
+// renders it once per bucket).
+func hourOf(ms int64) int64 {
+	if ms < 0 {
+		return (ms - 3_599_999) / 3_600_000
+	}
+	return ms / 3_600_000
+}
+
+// hourKey renders an hour bucket as "YYYY-MM-DDTHH" UTC (API.md §5.6).
+func hourKey(h int64) string {
+	return time.UnixMilli(h * 3_600_000).UTC().Format("2006-01-02T15")
 }

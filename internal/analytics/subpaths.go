@@ -102,7 +102,7 @@ func ComputeSubpaths(v *View, f Filter, groups []SubpathGroup) SubpathsBulk {
 		}
 		total++
 		for i := 0; i < n; i++ {
-			names.see(b.Path.Hop(i), v.hopNode(b, i))
+			names.see(v.hop(b, i))
 		}
 		for l := lo; l <= min(hi, n); l++ {
 			for i := 0; i+l <= n; i++ {

@@ -173,8 +173,9 @@ func ComputeTopology(v *View, p Scope) Topology {
 				reach[o.ObserverIdx] = r
 			}
 			for i := 0; i < n; i++ {
-				hop, d := o.Path.Hop(i), n-i
-				names.see(hop, v.hopNode(o, i))
+				hop, node := v.hop(o, i)
+				d := n - i
+				names.see(hop, node)
 				a := r[hop]
 				if a == nil {
 					a = &reachAcc{min: d, max: d}
@@ -194,8 +195,8 @@ func ComputeTopology(v *View, p Scope) Topology {
 		}
 		prev := ""
 		for i := 0; i < n; i++ {
-			hop := best.Path.Hop(i)
-			names.see(hop, v.hopNode(best, i))
+			hop, node := v.hop(best, i)
+			names.see(hop, node)
 			repeaters[hop]++
 			if i > 0 {
 				pairs[pairKey{prev, hop}]++

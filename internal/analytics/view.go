@@ -21,6 +21,10 @@ type View struct {
 	Now time.Time
 	// Areas are the config areas as point tests (Engine Options.Areas).
 	Areas map[string]func(lat, lon float64) bool
+
+	// hops memoises hop resolution (hopInfoOf). A View is used by one
+	// goroutine at a time: the engine builds one per pass or computation.
+	hops map[string]*hopInfo
 }
 
 // Filter is the region/area part of a parameter set, in canonical form so
@@ -170,19 +174,61 @@ func (v *View) eachOf(txs []*store.Transmission, f Filter, w TimeWindow, fn func
 	}
 }
 
-// hopNode returns the node hop i of o resolves to: the stored/in-memory
-// resolution, else the single repeater/room whose pubkey has that prefix;
-// nil when unknown or ambiguous.
-func (v *View) hopNode(o *store.Observation, i int) *store.Node {
+// hopInfo is what a hop prefix resolves to, memoised per View.
+type hopInfo struct {
+	hex      string      // upper-case hex
+	node     *store.Node // the single repeater/room with the prefix, or nil
+	cands    int         // repeaters/rooms with the prefix
+	prefixID string      // "prefix:<HEX>", the neighbour graph's unresolved endpoint
+}
+
+// hopInfoOf returns hop i of o's path, memoised by its raw bytes (a
+// substring of the path, so a hit allocates nothing).
+func (v *View) hopInfoOf(o *store.Observation, i int) *hopInfo {
+	p := o.Path
+	if p.HopSize == 0 { // legacy text path: rare, not memoised
+		hex := p.Hop(i)
+		return newHopInfo(v, hex)
+	}
+	n := int(p.HopSize)
+	key := p.Hops[i*n : (i+1)*n]
+	if h, ok := v.hops[key]; ok {
+		return h
+	}
+	h := newHopInfo(v, p.Hop(i))
+	if v.hops == nil {
+		v.hops = map[string]*hopInfo{}
+	}
+	v.hops[key] = h
+	return h
+}
+
+func newHopInfo(v *View, hex string) *hopInfo {
+	c := v.RelayCandidates(hex)
+	h := &hopInfo{hex: hex, cands: len(c), prefixID: "prefix:" + hex}
+	if len(c) == 1 {
+		h.node = c[0]
+	}
+	return h
+}
+
+// hop returns hop i of o as hex and the node it resolves to: the stored or
+// in-memory resolution, else the single repeater/room whose pubkey has that
+// prefix; nil when unknown or ambiguous.
+func (v *View) hop(o *store.Observation, i int) (string, *store.Node) {
+	h := v.hopInfoOf(o, i)
 	if o.Resolved != nil && i < len(o.Resolved) && o.Resolved[i] != "" {
 		if n := v.Node(o.Resolved[i]); n != nil {
-			return n
+			return h.hex, n
 		}
 	}
-	if c := v.RelayCandidates(o.Path.Hop(i)); len(c) == 1 {
-		return c[0]
-	}
-	return nil
+	return h.hex, h.node
+}
+
+// hopNode is hop without the hex.
+func (v *View) hopNode(o *store.Observation, i int) *store.Node {
+	_, n := v.hop(o, i)
+	return n
 }
 
 // strPtr returns nil for "", else a pointer (JSON null vs a name).
