@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +70,40 @@ func TestAppendStringAndFloatMatchEncodingJSON(t *testing.T) {
 	if got := string(appendFloat(nil, math.NaN())); got != "null" {
 		t.Fatalf("NaN: %s", got)
 	}
+}
+
+// refString is encoding/json's encoding of s without HTML escaping.
+func refString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// TestAppendStringEveryByteAtEveryOffset puts each byte value at each offset
+// of a longer plain string, so every lane of the 8-byte fast path and its
+// tail sees every character class; the output must equal encoding/json's.
+func TestAppendStringEveryByteAtEveryOffset(t *testing.T) {
+	base := []byte("abcdefghijklmnopqr")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			s := append([]byte(nil), base...)
+			s[pos] = byte(c)
+			if got, want := string(appendString(nil, string(s))), refString(string(s)); got != want {
+				t.Fatalf("byte %#x at %d: got %s, encoding/json %s", c, pos, got, want)
+			}
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "0123456789abcdef\"x", `{"type":"ADVERT","name":"a\\b"}`, "ünï\u2028\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendString(nil, s)), refString(s); got != want {
+			t.Fatalf("%q: got %s, encoding/json %s", s, got, want)
+		}
+	})
 }

@@ -45,8 +45,11 @@ type cachedResp struct {
 	at   time.Time
 }
 
+// maxEntryBytes admits the largest lists (2,000 transmissions with their
+// observations are ~3–6 MB): 50 identical concurrent requests for one then
+// share one build instead of queueing 50 builds behind acquireHeavy.
 const (
-	maxEntryBytes = 2 << 20
+	maxEntryBytes = 8 << 20
 	maxCacheBytes = 16 << 20
 	maxEntries    = 1024
 )

@@ -1,5 +1,7 @@
 package store
 
+import "reflect"
+
 // Node score enrichment (API.md §0.6 node row): the traffic-share
 // (= usefulness) and bridge scores of repeaters and rooms and the multi-byte
 // capability of any node are computed by a background analysis
@@ -17,7 +19,15 @@ type NodeScores struct {
 
 // SetNodeScores publishes the scores by lower-case pubkey (the map is not
 // modified afterwards). The api's recomputer calls it after each pass.
+//
+// The generation moves only when a score changed: the recomputer rebuilds
+// whenever the generation moved, so bumping it for an identical map made
+// every pass trigger the next one (and invalidated the response cache each
+// time) with no new data.
 func (s *Store) SetNodeScores(m map[string]NodeScores) {
+	if cur := s.scores.Load(); cur != nil && reflect.DeepEqual(*cur, m) {
+		return
+	}
 	s.scores.Store(&m)
 	s.setsGen.Add(1)
 }

@@ -15,4 +15,5 @@
 // response micro-cache off (-response-cache-ms 0), so every request pays the
 // full selection + encoding + gzip cost (the run repeats identical URLs, which
 // the cache otherwise answers). CORESCOPE_LOAD_REPORT=<file> saves the tables.
+// CORESCOPE_LOAD_ONLY=large measures only the large responses.
 package loadtest

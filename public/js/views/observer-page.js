@@ -1,12 +1,14 @@
 // Observer detail (#/observers/{id}): stat tiles from GET /api/observers/{id} and the packets
 // this observer heard from GET /api/packets?observer={id}&expand=observations (one fetch each),
-// then live WebSocket deltas. The charts of UI.md §10 (packets over time, types, SNR
-// distribution) need /api/observers/{id}/analytics and come with that issue (UI-NOTES.md).
+// then live WebSocket deltas. The charts and clock offset of UI.md §10 come from
+// observer-charts.js (/api/observers/{id}/analytics, /api/observers/clock-skew).
 import { h, clear } from '../dom.js';
 import { api, qs, errorBox } from '../api.js';
 import * as live from '../live.js';
 import { observerStatus, OBS_SHAPE } from './observers.js';
 import { ago, absTime, num, fixed, typeName, typeClass, hops, parseTime } from '../format.js';
+import { renderObserverCharts } from '../observer-charts.js';
+import { setQuery } from '../router.js';
 
 const LIMIT = 100;
 let S = null;
@@ -80,9 +82,12 @@ async function load() {
     S.obs = o;
     S.packets = ((pk && pk.packets) || []).map((p) => ownObservation(p, S.id));
     S.title.textContent = String(o.name || o.id);
-    clear(S.body).append(S.tiles, S.list);
+    S.charts = h('div', { class: 'section' });
+    clear(S.body).append(S.tiles, S.charts, S.list);
     drawTiles();
     drawPackets();
+    if (S.chartsDone) S.chartsDone();
+    S.chartsDone = renderObserverCharts(S.charts, S.id, { days: +S.days, onRange: (d) => setQuery({ days: d === 7 ? '' : d }) });
   } catch (e) {
     if (!S) return;
     clear(S.body).appendChild(errorBox(e, load));
@@ -90,7 +95,7 @@ async function load() {
 }
 
 export function mount(el, p) {
-  S = { id: p.param, obs: null, packets: [] };
+  S = { id: p.param, obs: null, packets: [], days: p.query.get('days') };
   S.title = h('h1', null, String(p.param));
   S.body = h('div');
   S.tiles = h('div', { class: 'grid-cards' });
@@ -105,5 +110,6 @@ export function mount(el, p) {
 export function unmount() {
   if (!S) return;
   S.unsub();
+  if (S.chartsDone) S.chartsDone();
   S = null;
 }

@@ -5,6 +5,7 @@ import { api, qs, errorBox } from '../api.js';
 import { navigate } from '../router.js';
 import { region } from '../region.js';
 import { ago, absTime, num, parseTime } from '../format.js';
+import { offsetText, offsetSeverity } from '../observer-charts.js';
 
 let S = null;
 
@@ -24,7 +25,8 @@ function uptime(s) {
   return d ? `${d}d ${hh}h` : hh ? `${hh}h ${m}m` : `${m}m`;
 }
 
-function draw(list) {
+function draw(list, skew) {
+  const offs = new Map((Array.isArray(skew) ? skew : []).map((x) => [x.observerID, x]));
   const rs = new Set(region() ? region().split(',') : []);
   const rows = list.filter((o) => !rs.size || rs.has(o.iata));
   const counts = { online: 0, stale: 0, offline: 0 };
@@ -40,9 +42,12 @@ function draw(list) {
       h('td', null, String(o.name || o.id)),
       h('td', null, o.iata ? h('span', { class: 'badge iata' }, String(o.iata)) : '—'),
       h('td', { title: absTime(o.last_seen) }, ago(o.last_seen)),
-      h('td', { title: absTime(o.last_packet_at) }, o.last_packet_at ? ago(o.last_packet_at) : '—', notForwarding ? h('span', { title: 'Status is newer than the last packet: alive but not forwarding' }, ' 📡⚠') : null),
+      h('td', { title: absTime(o.last_packet_at) }, o.last_packet_at ? ago(o.last_packet_at) : '—'),
+      h('td', { class: 'packet-health' }, notForwarding ? h('span', { title: 'Status is more than 10 min newer than the last packet: alive but not forwarding' }, '📡⚠ not forwarding') : o.last_packet_at ? h('span', { title: 'Packets arrive as recent as its status' }, '✓ ok') : '—'),
       h('td', null, num(o.packet_count)),
       h('td', null, h('span', { class: 'bar', style: { width: `${Math.round(((o.packetsLastHour || 0) / max) * 60)}px` } }), num(o.packetsLastHour)),
+      h('td', { class: 'clock-offset' }, offs.has(o.id) ? [h('span', { class: `sev sev-${offsetSeverity(offs.get(o.id).offsetSec)}` }, offsetText(offs.get(o.id).offsetSec)), h('span', { class: 'muted' }, ` (${num(offs.get(o.id).samples)})`)]
+        : o.clock_naive ? h('span', { class: 'sev sev-warning', title: 'This observer sent timestamps without a time zone in the last 24 h' }, 'naive clock') : '—'),
       h('td', null, uptime(o.uptime_secs)));
     const go = () => navigate(`#/observers/${encodeURIComponent(o.id)}`);
     tr.addEventListener('click', go);
@@ -56,15 +61,16 @@ function draw(list) {
     h('span', { id: 'observer-total' }, `📡 ${rows.length} Total`));
   clear(S.body).appendChild(rows.length ? h('div', { class: 'scroll-x' }, h('table', { class: 'tbl', id: 'observers-table' },
     h('caption', { class: 'sr-only' }, 'Observer status'),
-    h('thead', null, h('tr', null, ...['Status', 'Name', 'Region', 'Last Status', 'Last Packet', 'Total Packets', 'Packets/Hour', 'Uptime'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', null, h('tr', null, ...['Status', 'Name', 'Region', 'Last Status', 'Last Packet', 'Packet Health', 'Total Packets', 'Packets/Hour', 'Clock Offset', 'Uptime'].map((t) => h('th', { scope: 'col' }, t)))),
     tbody)) : h('p', { class: 'empty' }, 'No observers yet.'));
 }
 
 async function load() {
   try {
-    const r = await api('/observers' + qs({}));
+    // Clock offsets are secondary: without them the table still shows (column reads —).
+    const [r, skew] = await Promise.all([api('/observers' + qs({})), api('/observers/clock-skew', { ttl: 30000 }).catch(() => null)]);
     if (!S) return;
-    draw((r && r.observers) || []);
+    draw((r && r.observers) || [], skew);
   } catch (e) {
     if (!S) return;
     clear(S.body).appendChild(errorBox(e, load));
@@ -77,6 +83,7 @@ export function mount(el) {
   S.body = h('div', null, h('p', { class: 'loading' }, 'Loading observers…'));
   el.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Observer Status'), h('span', { class: 'spacer' }),
+      h('a', { class: 'btn', href: '#/compare', 'aria-label': 'Compare two observers', title: 'Compare two observers' }, '🔍'),
       h('button', { type: 'button', class: 'btn', 'aria-label': 'Refresh', onclick: () => load() }, '🔄')),
     S.summary, S.body));
   S.timer = setInterval(load, 30000);
