@@ -386,6 +386,110 @@ await check('compare: set overlap of two observers matches the packets API', asy
   noErrors(dark, 'compare');
 });
 
+// ---- node analytics: stat cards, Chart.js datasets = API, window buttons, theme redraw ----
+/** chartInfo returns, per canvas in the section, the dataset lengths and the painted pixel count. */
+async function chartInfo(p, sel) {
+  return p.locator(`${sel} canvas`).evaluate((c) => {
+    const ch = window.Chart && window.Chart.getChart(c);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]) painted++;
+    return { lens: ch ? ch.data.datasets.map((x) => x.data.length) : null, painted, grid: ch && ch.options.scales && ch.options.scales.x ? String(ch.options.scales.x.grid.color) : '' };
+  });
+}
+async function expectChart(p, sel, n, what) {
+  if (!n) {
+    const txt = await p.locator(`${sel} .an-empty`).count();
+    assert(txt === 1, `${what}: API has no data but the page shows no empty-state message`);
+    return;
+  }
+  const ci = await chartInfo(p, sel);
+  assert(ci.lens && ci.lens[0] === n, `${what}: chart has ${ci.lens} points, API ${n}`);
+  assert(ci.painted > 500, `${what}: canvas has only ${ci.painted} painted pixels`);
+}
+
+const nodeList = (await api('/nodes?limit=5000')).nodes;
+const busy = nodeList.slice().sort((a, b) => (b.advert_count || 0) - (a.advert_count || 0))[0];
+if (await routeExists(`/nodes/${busy.public_key}/analytics`)) {
+  await check('node analytics: six stat cards and every chart match the API; window buttons refetch', async () => {
+    const pk = busy.public_key;
+    const [a, bat] = await Promise.all([api(`/nodes/${pk}/analytics?days=7`), api(`/nodes/${pk}/battery?days=7`)]);
+    dark.errors = [];
+    await dark.goto(`${BASE}/#/nodes/${pk}/analytics`);
+    await dark.waitForSelector('#na-subtitle', { timeout: 20000 });
+    assert(await dark.locator('.na-stat').count() === 6, 'expected six stat cards');
+    const sub = await dark.locator('#na-subtitle').textContent();
+    assert(sub.includes(`${a.computedStats.totalPackets.toLocaleString()} packets in 7d window`), `subtitle "${sub}"`);
+    await expectChart(dark, '#na-activity', a.activityTimeline.length, 'activity timeline');
+    await expectChart(dark, '#na-types', a.packetTypeBreakdown.length, 'packet types');
+    await expectChart(dark, '#na-coverage', a.observerCoverage.length, 'observer coverage');
+    await expectChart(dark, '#na-hops', a.hopDistribution.length, 'hop distribution');
+    await expectChart(dark, '#na-battery', bat.samples.length, 'battery');
+    if (!bat.samples.length) assert((await dark.locator('#na-battery').textContent()).includes('No battery telemetry'), 'battery empty state');
+    const cells = await dark.locator('#na-heatmap .c.mark').count();
+    assert(cells === a.uptimeHeatmap.filter((c) => c.count > 0).length, `heatmap ${cells} filled cells, API ${a.uptimeHeatmap.filter((c) => c.count > 0).length}`);
+    // Theme switch rebuilds the charts in the new colours.
+    const before = (await chartInfo(dark, '#na-activity')).grid;
+    await dark.locator('#theme-toggle').click();
+    await dark.waitForTimeout(300);
+    const after = (await chartInfo(dark, '#na-activity')).grid;
+    assert(before && after && before !== after, `grid colour did not change with the theme (${before} → ${after})`);
+    await dark.screenshot({ path: path.join(SHOTS, 'analytics-light-node-analytics.png'), fullPage: true });
+    await dark.locator('#theme-toggle').click();
+    // 30d refetches with days=30 and redraws from that answer.
+    const a30 = await api(`/nodes/${pk}/analytics?days=30`);
+    const req = dark.waitForRequest((r) => r.url().includes(`/api/nodes/${pk}/analytics?days=30`));
+    await dark.locator('.na-windows [data-days="30"]').click();
+    await req;
+    await dark.waitForFunction(() => (document.querySelector('#na-subtitle') || {}).textContent?.includes('30d window'), null, { timeout: 10000 });
+    await expectChart(dark, '#na-activity', a30.activityTimeline.length, 'activity timeline (30d)');
+    assert(dark.url().includes('days=30'), `URL did not keep the window: ${dark.url()}`);
+    await dark.screenshot({ path: path.join(SHOTS, 'analytics-dark-node-analytics.png'), fullPage: true });
+    noErrors(dark, 'node analytics');
+  });
+}
+
+// ---- observer page charts + clock offset; observers list columns ----
+const obsList = (await api('/observers')).observers;
+const obsBusy = obsList.slice().sort((a, b) => (b.packet_count || 0) - (a.packet_count || 0))[0];
+if (obsBusy && await routeExists(`/observers/${encodeURIComponent(obsBusy.id)}/analytics`)) {
+  await check('observer page: four charts match /analytics, range select refetches, clock offset shown', async () => {
+    const id = obsBusy.id;
+    const [a, skew] = await Promise.all([api(`/observers/${encodeURIComponent(id)}/analytics?days=7`), api('/observers/clock-skew')]);
+    dark.errors = [];
+    await dark.goto(`${BASE}/#/observers/${encodeURIComponent(id)}`);
+    await dark.waitForSelector('#obs-chart-packets', { timeout: 20000 });
+    await expectChart(dark, '#obs-chart-packets', a.timeline.length, 'packets over time');
+    await expectChart(dark, '#obs-chart-types', Object.keys(a.packetTypes).length, 'packet types');
+    await expectChart(dark, '#obs-chart-nodes', a.nodesTimeline.length, 'unique nodes');
+    await expectChart(dark, '#obs-chart-snr', a.snrDistribution.length, 'SNR distribution');
+    const mine = skew.find((x) => x.observerID === id);
+    await dark.waitForSelector('.clock-offset h2 + *:not(.loading)', { timeout: 10000 });
+    assert((await dark.locator('#observer-clock-offset').count()) === (mine ? 1 : 0), `clock offset shown ${await dark.locator('#observer-clock-offset').count()}, API has ${mine ? 'an' : 'no'} entry`);
+    const a1 = await api(`/observers/${encodeURIComponent(id)}/analytics?days=1`);
+    const req = dark.waitForRequest((r) => r.url().includes('/analytics?days=1'));
+    await dark.selectOption('#observer-range', '1');
+    await req;
+    await dark.waitForTimeout(500);
+    await expectChart(dark, '#obs-chart-packets', a1.timeline.length, 'packets over time (24 h)');
+    await dark.screenshot({ path: path.join(SHOTS, 'analytics-dark-observer.png'), fullPage: true });
+    noErrors(dark, 'observer page');
+  });
+  await check('observers list: Packet Health and Clock Offset columns', async () => {
+    const skew = await api('/observers/clock-skew');
+    const ids = new Set(obsList.map((o) => o.id));
+    const withOffset = skew.filter((x) => ids.has(x.observerID)).length;
+    dark.errors = [];
+    await dark.goto(`${BASE}/#/observers`);
+    await dark.waitForSelector('#observers-table', { timeout: 20000 });
+    const heads = await dark.locator('#observers-table th').allTextContents();
+    assert(heads.includes('Packet Health') && heads.includes('Clock Offset'), `headers: ${heads.join(', ')}`);
+    const shown = await dark.locator('#observers-table td.clock-offset .sev:not(.sev-warning[title])').count();
+    assert(shown === withOffset, `${shown} clock offsets shown, API has ${withOffset}`);
+    noErrors(dark, 'observers list');
+  });
+}
+
 // ---- light theme and 390×844: every landed tab renders without errors and fits the width ----
 for (const [label, opts] of [['light', { theme: 'light' }], ['mobile 390×844', { theme: 'dark', viewport: { width: 390, height: 844 } }]]) {
   const p = await newPage(opts);
@@ -395,20 +499,39 @@ for (const [label, opts] of [['light', { theme: 'light' }], ['mobile 390×844', 
       const data = await Promise.all(TAB_CHECKS[id].apis.map((a) => api(a)));
       await openTab(p, id);
       await TAB_CHECKS[id].verify(p, data);
-      const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      if (over > 1) {
-        // Name the culprit: the outermost element sticking out that no scroll container clips.
-        const who = await p.evaluate(() => {
-          const clipped = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o !== 'visible') return true; } return false; };
-          const el = [...document.querySelectorAll('#app *')].find((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
-          return el ? `${el.tagName.toLowerCase()}#${el.id}.${typeof el.className === 'string' ? el.className : ''} "${(el.textContent || '').slice(0, 40)}"` : '?';
-        });
-        throw new Error(`page is ${over}px wider than the viewport (${who})`);
-      }
+      await noOverflow(p);
       await p.screenshot({ path: path.join(SHOTS, `analytics-${label.split(' ')[0]}-${id}.png`), fullPage: true });
       noErrors(p, `${id} ${label}`);
     });
   }
 }
+
+/** noOverflow fails when the page is wider than the viewport, naming the element responsible. */
+async function noOverflow(p) {
+  const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (over > 1) {
+    // Name the culprit: the outermost element sticking out that no scroll container clips.
+    const who = await p.evaluate(() => {
+      const clipped = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o !== 'visible') return true; } return false; };
+      const el = [...document.querySelectorAll('#app *')].find((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e));
+      return el ? `${el.tagName.toLowerCase()}#${el.id}.${typeof el.className === 'string' ? el.className : ''} "${(el.textContent || '').slice(0, 40)}"` : '?';
+    });
+    throw new Error(`page is ${over}px wider than the viewport (${who})`);
+  }
+}
+
+await check('390×844: node analytics, observer page and compare fit the phone width', async () => {
+  const m = await newPage({ theme: 'dark', viewport: { width: 390, height: 844 } });
+  const routes = [`/nodes/${busy.public_key}/analytics`, obsBusy ? `/observers/${encodeURIComponent(obsBusy.id)}` : null, '/compare'].filter(Boolean);
+  for (const r of routes) {
+    await m.goto(`${BASE}/#${r}`);
+    await m.waitForFunction(() => !document.querySelector('#app .loading') && document.querySelector('#app h1'), null, { timeout: 20000 });
+    await m.waitForTimeout(500);
+    await noOverflow(m);
+    await m.screenshot({ path: path.join(SHOTS, `analytics-mobile-${r.split('/')[1]}${r.includes('analytics') ? '-analytics' : ''}.png`), fullPage: true });
+  }
+  noErrors(m, 'mobile pages');
+  await m.context().close();
+});
 
 await finish();

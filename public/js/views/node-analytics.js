@@ -23,7 +23,10 @@ function dur(ms) {
   return `${Math.floor(hh / 24)}d ${hh % 24}h`;
 }
 
-/** tlabel formats an epoch-ms x value for a time axis (UTC). */
+/** spanDays is the time span of epoch-ms values in days (picks the axis label format). */
+const spanDays = (xs) => (xs.length ? (Math.max(...xs) - Math.min(...xs)) / 86400e3 : 0);
+
+/** tlabel formats an epoch-ms x value for a time axis (UTC); days = span shown. */
 function tlabel(ms, days) {
   const d = new Date(ms);
   const p = (n) => String(n).padStart(2, '0');
@@ -79,7 +82,7 @@ function draw(a, bat) {
   add('Activity Timeline', 'Packets per hour (UTC) — shows when this node is most active.', `Activity timeline: ${tl.length} hourly buckets, ${num(cs.totalPackets)} packets`, 'na-activity',
     tl.length, 'No packets from this node in this window.', (t) => ({
       type: 'bar',
-      data: { labels: tl.map((b) => tlabel(parseTime(b.bucket), days)), datasets: [{ label: 'Packets', data: tl.map((b) => b.count), backgroundColor: t.accent }] },
+      data: { labels: tl.map((b) => tlabel(parseTime(b.bucket), spanDays(tl.map((x) => parseTime(x.bucket))))), datasets: [{ label: 'Packets', data: tl.map((b) => b.count), backgroundColor: t.accent }] },
       options: { plugins: { legend: { display: false } }, scales: { x: axis(t, 'Time (UTC)'), y: axis(t, 'Packets / hour', { beginAtZero: true }) } },
     }), { full: true, tall: true });
   // SNR trend: one line per observer.
@@ -98,7 +101,7 @@ function draw(a, bat) {
       data: { datasets: obsSeries.map(([name, pts], i) => ({ label: name, data: pts, borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], pointRadius: 2, borderWidth: 1.5, tension: 0.2 })) },
       options: {
         plugins: { legend: { display: obsSeries.length > 1, labels: { color: t.text, boxWidth: 10 } } },
-        scales: { x: axis(t, 'Time (UTC)', { type: 'linear', ticks: { callback: (v) => tlabel(v, days) } }), y: axis(t, 'SNR (dB)') },
+        scales: { x: axis(t, 'Time (UTC)', { type: 'linear', ticks: { callback: (v) => tlabel(v, spanDays(trend.map((x) => parseTime(x.timestamp)))) } }), y: axis(t, 'SNR (dB)') },
       },
     }));
   const types = a.packetTypeBreakdown || [];
@@ -145,7 +148,7 @@ function draw(a, bat) {
         { label: `Low (${th.low_mv} mV)`, data: line(th.low_mv), borderColor: t.warn, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 },
         { label: `Critical (${th.critical_mv} mV)`, data: line(th.critical_mv), borderColor: t.bad, borderDash: [6, 4], pointRadius: 0, borderWidth: 1 },
       ] },
-      options: { plugins: { legend: { display: true, labels: { color: t.text, boxWidth: 10 } } }, scales: { x: axis(t, 'Time (UTC)', { type: 'linear', ticks: { callback: (v) => tlabel(v, days) } }), y: axis(t, 'Voltage (mV)') } },
+      options: { plugins: { legend: { display: true, labels: { color: t.text, boxWidth: 10 } } }, scales: { x: axis(t, 'Time (UTC)', { type: 'linear', ticks: { callback: (v) => tlabel(v, spanDays(xs)) } }), y: axis(t, 'Voltage (mV)') } },
     }));
   }
   const hm = a.uptimeHeatmap || [];
