@@ -873,6 +873,7 @@ type Health struct {
 	PacketStore   *HealthPacketStore     `protobuf:"bytes,12,opt,name=packetStore,proto3" json:"packetStore,omitempty"`
 	Perf          *PerfSummary           `protobuf:"bytes,13,opt,name=perf,proto3" json:"perf,omitempty"`
 	Ingestor      *IngestorStatus        `protobuf:"bytes,14,opt,name=ingestor,proto3" json:"ingestor,omitempty"`
+	Observers     *HealthObservers       `protobuf:"bytes,15,opt,name=observers,proto3" json:"observers,omitempty"` // ops.proto
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1001,6 +1002,13 @@ func (x *Health) GetPerf() *PerfSummary {
 func (x *Health) GetIngestor() *IngestorStatus {
 	if x != nil {
 		return x.Ingestor
+	}
+	return nil
+}
+
+func (x *Health) GetObservers() *HealthObservers {
+	if x != nil {
+		return x.Observers
 	}
 	return nil
 }
@@ -5223,8 +5231,11 @@ type Observer struct {
 	ClockSkewSeconds   int64                  `protobuf:"varint,21,opt,name=clock_skew_seconds,json=clockSkewSeconds,proto3" json:"clock_skew_seconds,omitempty"`
 	ClockSkewCount_24H int64                  `protobuf:"varint,22,opt,name=clock_skew_count_24h,json=clockSkewCount24h,proto3" json:"clock_skew_count_24h,omitempty"`
 	ClockLastNaiveAt   string                 `protobuf:"bytes,23,opt,name=clock_last_naive_at,json=clockLastNaiveAt,proto3" json:"clock_last_naive_at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// forwarding, not_forwarding (status arrives, no packet for
+	// observerSilentMinutes) or silent (nothing arrives); ops.proto.
+	PacketHealth  string `protobuf:"bytes,24,opt,name=packet_health,json=packetHealth,proto3" json:"packet_health,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Observer) Reset() {
@@ -5414,6 +5425,13 @@ func (x *Observer) GetClockSkewCount_24H() int64 {
 func (x *Observer) GetClockLastNaiveAt() string {
 	if x != nil {
 		return x.ClockLastNaiveAt
+	}
+	return ""
+}
+
+func (x *Observer) GetPacketHealth() string {
+	if x != nil {
+		return x.PacketHealth
 	}
 	return ""
 }
@@ -6959,7 +6977,7 @@ var File_api_proto protoreflect.FileDescriptor
 
 const file_api_proto_rawDesc = "" +
 	"\n" +
-	"\tapi.proto\x12\fcorescope.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x1d\n" +
+	"\tapi.proto\x12\fcorescope.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\tops.proto\"\x1d\n" +
 	"\x05Error\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\"Z\n" +
 	"\x10BackfillProgress\x12\x14\n" +
@@ -7030,7 +7048,7 @@ const file_api_proto_rawDesc = "" +
 	"ageSeconds\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\tR\x04path\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12-\n" +
-	"\x05stats\x18\x05 \x01(\v2\x17.google.protobuf.StructR\x05stats\"\xcd\x04\n" +
+	"\x05stats\x18\x05 \x01(\v2\x17.google.protobuf.StructR\x05stats\"\x8a\x05\n" +
 	"\x06Health\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x16\n" +
 	"\x06engine\x18\x02 \x01(\tR\x06engine\x12\x18\n" +
@@ -7046,7 +7064,8 @@ const file_api_proto_rawDesc = "" +
 	"\twebsocket\x18\v \x01(\v2\x1d.corescope.v1.HealthWebsocketR\twebsocket\x12A\n" +
 	"\vpacketStore\x18\f \x01(\v2\x1f.corescope.v1.HealthPacketStoreR\vpacketStore\x12-\n" +
 	"\x04perf\x18\r \x01(\v2\x19.corescope.v1.PerfSummaryR\x04perf\x128\n" +
-	"\bingestor\x18\x0e \x01(\v2\x1c.corescope.v1.IngestorStatusR\bingestor\"z\n" +
+	"\bingestor\x18\x0e \x01(\v2\x1c.corescope.v1.IngestorStatusR\bingestor\x12;\n" +
+	"\tobservers\x18\x0f \x01(\v2\x1d.corescope.v1.HealthObserversR\tobservers\"z\n" +
 	"\n" +
 	"RoleCounts\x12\x1c\n" +
 	"\trepeaters\x18\x01 \x01(\x03R\trepeaters\x12\x14\n" +
@@ -7463,7 +7482,7 @@ const file_api_proto_rawDesc = "" +
 	"\x03snr\x18\v \x01(\x01R\x03snr\"a\n" +
 	"\x0fChannelMessages\x128\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1c.corescope.v1.ChannelMessageR\bmessages\x12\x14\n" +
-	"\x05total\x18\x02 \x01(\x03R\x05total\"\xd8\x05\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total\"\xfd\x05\n" +
 	"\bObserver\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -7493,7 +7512,8 @@ const file_api_proto_rawDesc = "" +
 	"clockNaive\x12,\n" +
 	"\x12clock_skew_seconds\x18\x15 \x01(\x03R\x10clockSkewSeconds\x12/\n" +
 	"\x14clock_skew_count_24h\x18\x16 \x01(\x03R\x11clockSkewCount24h\x12-\n" +
-	"\x13clock_last_naive_at\x18\x17 \x01(\tR\x10clockLastNaiveAt\"e\n" +
+	"\x13clock_last_naive_at\x18\x17 \x01(\tR\x10clockLastNaiveAt\x12#\n" +
+	"\rpacket_health\x18\x18 \x01(\tR\fpacketHealth\"e\n" +
 	"\fObserverList\x124\n" +
 	"\tobservers\x18\x01 \x03(\v2\x16.corescope.v1.ObserverR\tobservers\x12\x1f\n" +
 	"\vserver_time\x18\x02 \x01(\tR\n" +
@@ -7750,8 +7770,9 @@ var file_api_proto_goTypes = []any{
 	nil,                         // 86: corescope.v1.Perf.EndpointsEntry
 	nil,                         // 87: corescope.v1.WriteSources.SourcesEntry
 	(*structpb.Struct)(nil),     // 88: google.protobuf.Struct
-	(*structpb.Value)(nil),      // 89: google.protobuf.Value
-	(*structpb.ListValue)(nil),  // 90: google.protobuf.ListValue
+	(*HealthObservers)(nil),     // 89: corescope.v1.HealthObservers
+	(*structpb.Value)(nil),      // 90: google.protobuf.Value
+	(*structpb.ListValue)(nil),  // 91: google.protobuf.ListValue
 }
 var file_api_proto_depIdxs = []int32{
 	1,  // 0: corescope.v1.Healthz.from_pubkey_backfill:type_name -> corescope.v1.BackfillProgress
@@ -7764,97 +7785,98 @@ var file_api_proto_depIdxs = []int32{
 	9,  // 7: corescope.v1.Health.packetStore:type_name -> corescope.v1.HealthPacketStore
 	4,  // 8: corescope.v1.Health.perf:type_name -> corescope.v1.PerfSummary
 	10, // 9: corescope.v1.Health.ingestor:type_name -> corescope.v1.IngestorStatus
-	12, // 10: corescope.v1.Stats.counts:type_name -> corescope.v1.RoleCounts
-	89, // 11: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
-	14, // 12: corescope.v1.ConfigClient.healthThresholds:type_name -> corescope.v1.HealthThresholdsMs
-	89, // 13: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
-	89, // 14: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
-	89, // 15: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
-	89, // 16: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
-	89, // 17: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
-	89, // 18: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
-	89, // 19: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
-	89, // 20: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
-	89, // 21: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
-	15, // 22: corescope.v1.ConfigClient.timestamps:type_name -> corescope.v1.Timestamps
-	82, // 23: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
-	88, // 24: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
-	88, // 25: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
-	88, // 26: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
-	88, // 27: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
-	88, // 28: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
-	88, // 29: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
-	90, // 30: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
-	90, // 31: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
-	21, // 32: corescope.v1.AreaList.items:type_name -> corescope.v1.Area
-	83, // 33: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
-	89, // 34: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
-	32, // 35: corescope.v1.Observation.breakdown:type_name -> corescope.v1.Breakdown
-	89, // 36: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
-	25, // 37: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
-	26, // 38: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
-	28, // 39: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
-	31, // 40: corescope.v1.Breakdown.fields:type_name -> corescope.v1.BreakdownField
-	26, // 41: corescope.v1.PacketDetail.packet:type_name -> corescope.v1.Transmission
-	25, // 42: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
-	32, // 43: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
-	25, // 44: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
-	84, // 45: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
-	36, // 46: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
-	37, // 47: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
-	88, // 48: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
-	38, // 49: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
-	32, // 50: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
-	38, // 51: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
-	41, // 52: corescope.v1.Traces.traces:type_name -> corescope.v1.Trace
-	43, // 53: corescope.v1.NodeList.nodes:type_name -> corescope.v1.Node
-	12, // 54: corescope.v1.NodeList.counts:type_name -> corescope.v1.RoleCounts
-	43, // 55: corescope.v1.NodeSearch.nodes:type_name -> corescope.v1.Node
-	43, // 56: corescope.v1.NodeDetail.node:type_name -> corescope.v1.Node
-	26, // 57: corescope.v1.NodeDetail.recentAdverts:type_name -> corescope.v1.Transmission
-	43, // 58: corescope.v1.NodeHealth.node:type_name -> corescope.v1.Node
-	47, // 59: corescope.v1.NodeHealth.observers:type_name -> corescope.v1.NodeObserverStat
-	48, // 60: corescope.v1.NodeHealth.stats:type_name -> corescope.v1.NodeStats
-	26, // 61: corescope.v1.NodeHealth.recentPackets:type_name -> corescope.v1.Transmission
-	50, // 62: corescope.v1.PathGroup.hops:type_name -> corescope.v1.PathHop
-	52, // 63: corescope.v1.NodePaths.node:type_name -> corescope.v1.NodeRef
-	51, // 64: corescope.v1.NodePaths.paths:type_name -> corescope.v1.PathGroup
-	54, // 65: corescope.v1.Neighbor.candidates:type_name -> corescope.v1.HopCandidate
-	55, // 66: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
-	54, // 67: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
-	54, // 68: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
-	85, // 69: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
-	59, // 70: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
-	61, // 71: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
-	63, // 72: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
-	36, // 73: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
-	88, // 74: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
-	37, // 75: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
-	89, // 76: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
-	65, // 77: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
-	66, // 78: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
-	66, // 79: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
-	70, // 80: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
-	71, // 81: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
-	86, // 82: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
-	3,  // 83: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
-	69, // 84: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
-	72, // 85: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
-	73, // 86: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
-	76, // 87: corescope.v1.PerfIO.ingestor:type_name -> corescope.v1.IORates
-	87, // 88: corescope.v1.WriteSources.sources:type_name -> corescope.v1.WriteSources.SourcesEntry
-	79, // 89: corescope.v1.BulkHealthEntry.stats:type_name -> corescope.v1.BulkHealthStats
-	47, // 90: corescope.v1.BulkHealthEntry.observers:type_name -> corescope.v1.NodeObserverStat
-	80, // 91: corescope.v1.BulkHealthList.items:type_name -> corescope.v1.BulkHealthEntry
-	23, // 92: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
-	34, // 93: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
-	57, // 94: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
-	68, // 95: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
-	96, // [96:96] is the sub-list for method output_type
-	96, // [96:96] is the sub-list for method input_type
-	96, // [96:96] is the sub-list for extension type_name
-	96, // [96:96] is the sub-list for extension extendee
-	0,  // [0:96] is the sub-list for field type_name
+	89, // 10: corescope.v1.Health.observers:type_name -> corescope.v1.HealthObservers
+	12, // 11: corescope.v1.Stats.counts:type_name -> corescope.v1.RoleCounts
+	90, // 12: corescope.v1.ConfigClient.roles:type_name -> google.protobuf.Value
+	14, // 13: corescope.v1.ConfigClient.healthThresholds:type_name -> corescope.v1.HealthThresholdsMs
+	90, // 14: corescope.v1.ConfigClient.tiles:type_name -> google.protobuf.Value
+	90, // 15: corescope.v1.ConfigClient.snrThresholds:type_name -> google.protobuf.Value
+	90, // 16: corescope.v1.ConfigClient.distThresholds:type_name -> google.protobuf.Value
+	90, // 17: corescope.v1.ConfigClient.maxHopDist:type_name -> google.protobuf.Value
+	90, // 18: corescope.v1.ConfigClient.limits:type_name -> google.protobuf.Value
+	90, // 19: corescope.v1.ConfigClient.perfSlowMs:type_name -> google.protobuf.Value
+	90, // 20: corescope.v1.ConfigClient.wsReconnectMs:type_name -> google.protobuf.Value
+	90, // 21: corescope.v1.ConfigClient.cacheInvalidateMs:type_name -> google.protobuf.Value
+	90, // 22: corescope.v1.ConfigClient.externalUrls:type_name -> google.protobuf.Value
+	15, // 23: corescope.v1.ConfigClient.timestamps:type_name -> corescope.v1.Timestamps
+	82, // 24: corescope.v1.ConfigRegionsMap.entries:type_name -> corescope.v1.ConfigRegionsMap.EntriesEntry
+	88, // 25: corescope.v1.ConfigTheme.branding:type_name -> google.protobuf.Struct
+	88, // 26: corescope.v1.ConfigTheme.theme:type_name -> google.protobuf.Struct
+	88, // 27: corescope.v1.ConfigTheme.themeDark:type_name -> google.protobuf.Struct
+	88, // 28: corescope.v1.ConfigTheme.nodeColors:type_name -> google.protobuf.Struct
+	88, // 29: corescope.v1.ConfigTheme.typeColors:type_name -> google.protobuf.Struct
+	88, // 30: corescope.v1.ConfigTheme.home:type_name -> google.protobuf.Struct
+	91, // 31: corescope.v1.GeoFilter.polygon:type_name -> google.protobuf.ListValue
+	91, // 32: corescope.v1.Area.polygon:type_name -> google.protobuf.ListValue
+	21, // 33: corescope.v1.AreaList.items:type_name -> corescope.v1.Area
+	83, // 34: corescope.v1.IataCoords.coords:type_name -> corescope.v1.IataCoords.CoordsEntry
+	90, // 35: corescope.v1.Observation.resolved_path:type_name -> google.protobuf.Value
+	32, // 36: corescope.v1.Observation.breakdown:type_name -> corescope.v1.Breakdown
+	90, // 37: corescope.v1.Transmission.resolved_path:type_name -> google.protobuf.Value
+	25, // 38: corescope.v1.Transmission.observations:type_name -> corescope.v1.Observation
+	26, // 39: corescope.v1.PacketList.packets:type_name -> corescope.v1.Transmission
+	28, // 40: corescope.v1.GroupedList.packets:type_name -> corescope.v1.GroupedTransmission
+	31, // 41: corescope.v1.Breakdown.fields:type_name -> corescope.v1.BreakdownField
+	26, // 42: corescope.v1.PacketDetail.packet:type_name -> corescope.v1.Transmission
+	25, // 43: corescope.v1.PacketDetail.observations:type_name -> corescope.v1.Observation
+	32, // 44: corescope.v1.PacketDetail.breakdown:type_name -> corescope.v1.Breakdown
+	25, // 45: corescope.v1.ObservationList.items:type_name -> corescope.v1.Observation
+	84, // 46: corescope.v1.BatchObservations.results:type_name -> corescope.v1.BatchObservations.ResultsEntry
+	36, // 47: corescope.v1.DecodeResult.header:type_name -> corescope.v1.DecodedHeader
+	37, // 48: corescope.v1.DecodeResult.path:type_name -> corescope.v1.DecodedPath
+	88, // 49: corescope.v1.DecodeResult.payload:type_name -> google.protobuf.Struct
+	38, // 50: corescope.v1.Decode.decoded:type_name -> corescope.v1.DecodeResult
+	32, // 51: corescope.v1.Decode.breakdown:type_name -> corescope.v1.Breakdown
+	38, // 52: corescope.v1.Inject.decoded:type_name -> corescope.v1.DecodeResult
+	41, // 53: corescope.v1.Traces.traces:type_name -> corescope.v1.Trace
+	43, // 54: corescope.v1.NodeList.nodes:type_name -> corescope.v1.Node
+	12, // 55: corescope.v1.NodeList.counts:type_name -> corescope.v1.RoleCounts
+	43, // 56: corescope.v1.NodeSearch.nodes:type_name -> corescope.v1.Node
+	43, // 57: corescope.v1.NodeDetail.node:type_name -> corescope.v1.Node
+	26, // 58: corescope.v1.NodeDetail.recentAdverts:type_name -> corescope.v1.Transmission
+	43, // 59: corescope.v1.NodeHealth.node:type_name -> corescope.v1.Node
+	47, // 60: corescope.v1.NodeHealth.observers:type_name -> corescope.v1.NodeObserverStat
+	48, // 61: corescope.v1.NodeHealth.stats:type_name -> corescope.v1.NodeStats
+	26, // 62: corescope.v1.NodeHealth.recentPackets:type_name -> corescope.v1.Transmission
+	50, // 63: corescope.v1.PathGroup.hops:type_name -> corescope.v1.PathHop
+	52, // 64: corescope.v1.NodePaths.node:type_name -> corescope.v1.NodeRef
+	51, // 65: corescope.v1.NodePaths.paths:type_name -> corescope.v1.PathGroup
+	54, // 66: corescope.v1.Neighbor.candidates:type_name -> corescope.v1.HopCandidate
+	55, // 67: corescope.v1.NodeNeighbors.neighbors:type_name -> corescope.v1.Neighbor
+	54, // 68: corescope.v1.HopResolution.candidates:type_name -> corescope.v1.HopCandidate
+	54, // 69: corescope.v1.HopResolution.conflicts:type_name -> corescope.v1.HopCandidate
+	85, // 70: corescope.v1.ResolvedHops.resolved:type_name -> corescope.v1.ResolvedHops.ResolvedEntry
+	59, // 71: corescope.v1.ChannelList.channels:type_name -> corescope.v1.Channel
+	61, // 72: corescope.v1.ChannelMessages.messages:type_name -> corescope.v1.ChannelMessage
+	63, // 73: corescope.v1.ObserverList.observers:type_name -> corescope.v1.Observer
+	36, // 74: corescope.v1.LiveDecoded.header:type_name -> corescope.v1.DecodedHeader
+	88, // 75: corescope.v1.LiveDecoded.payload:type_name -> google.protobuf.Struct
+	37, // 76: corescope.v1.LiveDecoded.path:type_name -> corescope.v1.DecodedPath
+	90, // 77: corescope.v1.LivePacket.resolved_path:type_name -> google.protobuf.Value
+	65, // 78: corescope.v1.LivePacket.decoded:type_name -> corescope.v1.LiveDecoded
+	66, // 79: corescope.v1.LivePacket.packet:type_name -> corescope.v1.LivePacket
+	66, // 80: corescope.v1.LiveMessage.data:type_name -> corescope.v1.LivePacket
+	70, // 81: corescope.v1.StoreMemory.indexes:type_name -> corescope.v1.StoreIndexes
+	71, // 82: corescope.v1.PerfPacketStore.memory:type_name -> corescope.v1.StoreMemory
+	86, // 83: corescope.v1.Perf.endpoints:type_name -> corescope.v1.Perf.EndpointsEntry
+	3,  // 84: corescope.v1.Perf.slowQueries:type_name -> corescope.v1.SlowRequest
+	69, // 85: corescope.v1.Perf.cache:type_name -> corescope.v1.PerfCache
+	72, // 86: corescope.v1.Perf.packetStore:type_name -> corescope.v1.PerfPacketStore
+	73, // 87: corescope.v1.Perf.goRuntime:type_name -> corescope.v1.PerfGoRuntime
+	76, // 88: corescope.v1.PerfIO.ingestor:type_name -> corescope.v1.IORates
+	87, // 89: corescope.v1.WriteSources.sources:type_name -> corescope.v1.WriteSources.SourcesEntry
+	79, // 90: corescope.v1.BulkHealthEntry.stats:type_name -> corescope.v1.BulkHealthStats
+	47, // 91: corescope.v1.BulkHealthEntry.observers:type_name -> corescope.v1.NodeObserverStat
+	80, // 92: corescope.v1.BulkHealthList.items:type_name -> corescope.v1.BulkHealthEntry
+	23, // 93: corescope.v1.IataCoords.CoordsEntry.value:type_name -> corescope.v1.Coord
+	34, // 94: corescope.v1.BatchObservations.ResultsEntry.value:type_name -> corescope.v1.ObservationList
+	57, // 95: corescope.v1.ResolvedHops.ResolvedEntry.value:type_name -> corescope.v1.HopResolution
+	68, // 96: corescope.v1.Perf.EndpointsEntry.value:type_name -> corescope.v1.EndpointStats
+	97, // [97:97] is the sub-list for method output_type
+	97, // [97:97] is the sub-list for method input_type
+	97, // [97:97] is the sub-list for extension type_name
+	97, // [97:97] is the sub-list for extension extendee
+	0,  // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_api_proto_init() }
@@ -7862,6 +7884,7 @@ func file_api_proto_init() {
 	if File_api_proto != nil {
 		return
 	}
+	file_ops_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -11,4 +11,4 @@ package corescopepb
 
 // The protos import google/protobuf/struct.proto, which must be on protoc's
 // include path (Debian: libprotobuf-dev).
-//go:generate protoc --go_out=. --go_opt=paths=source_relative api.proto analytics.proto nodeanalytics.proto apimisc.proto
+//go:generate protoc --go_out=. --go_opt=paths=source_relative api.proto analytics.proto nodeanalytics.proto apimisc.proto ops.proto

@@ -241,6 +241,8 @@ func start(parent context.Context, opts options, getenv func(string) string, std
 	}()
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); a.api.RunAnalytics(ctx) }() // idles until the store has loaded
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.api.RunObserverWatch(ctx) }() // logs observer packet-health transitions
 	go func() {
 		<-ctx.Done()
 		a.shutdown()

@@ -129,6 +129,7 @@ type healthBody struct {
 	PacketStore healthStore     `json:"packetStore"`
 	Perf        perfSummary     `json:"perf"`
 	Ingestor    ingestorStatus  `json:"ingestor"`
+	Observers   healthObservers `json:"observers"` // ops.go
 }
 
 // health serves GET /api/health (perf page): process, store, WebSocket and
@@ -150,6 +151,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		Perf:      s.perf.summary(),
 		Ingestor:  s.ingestorStatus(now),
 	}
+	body.Observers = s.observersHealth(now, body.Ingestor.Stats)
 	hits, misses := s.observers.counters()
 	body.Cache = healthCache{Entries: 1, Hits: hits, Misses: misses, Recomputes: misses}
 	if hits+misses > 0 {

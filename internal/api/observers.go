@@ -59,7 +59,10 @@ func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	build := func() ([]byte, error) {
-		return marshalLine(st.Observers(s.now()))
+		now := s.now()
+		list := st.Observers(now)
+		s.setPacketHealth(list.Observers, now)
+		return marshalLine(list)
 	}
 	if r.URL.RawQuery != "" {
 		b, err := build()
@@ -99,7 +102,8 @@ func (s *Server) getObserver(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	o, err := st.Observer(id, s.now())
+	now := s.now()
+	o, err := st.Observer(id, now)
 	if err != nil {
 		if _, msg := statusOf(err); msg == "Not found" {
 			err = statusError(http.StatusNotFound, "Observer not found")
@@ -107,5 +111,6 @@ func (s *Server) getObserver(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	o.PacketHealth = s.packetHealth(&o, now)
 	writeJSON(w, http.StatusOK, o)
 }

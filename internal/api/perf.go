@@ -203,7 +203,9 @@ func (s *Server) measure(next http.Handler) http.Handler {
 		key := routeKey(r)
 		setRoute(w, key)
 		next.ServeHTTP(sr, r)
-		s.perf.record(key, time.Since(start), sr.status, s.now())
+		took := time.Since(start)
+		s.perf.record(key, took, sr.status, s.now())
+		s.observeHTTP(r, sr.status, took)
 	})
 }
 

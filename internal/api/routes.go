@@ -147,6 +147,10 @@ func (s *Server) routes() http.Handler {
 			r.ServeHTTP(w, req)
 			return
 		}
+		if req.URL.Path == "/metrics" { // Prometheus (ops.go)
+			s.serveMetrics(w, req)
+			return
+		}
 		s.static.ServeHTTP(w, req)
 	})
 	root = cors(s.cfg.CORSAllowedOrigins, root)

@@ -21,6 +21,7 @@ import (
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/live"
 	"github.com/corescope/corescope/internal/meshcore"
+	"github.com/corescope/corescope/internal/metrics"
 	"github.com/corescope/corescope/internal/procio"
 )
 
@@ -84,11 +85,13 @@ type Server struct {
 	keyGuard *keyGuard // API-key guess throttling
 	admin    adminDB   // SQLite reader of the admin/perf-sqlite routes (admin.go)
 
-	an      *meshAnalytics        // analytics engine + mesh analytics handles (analytics.go)
-	nodeAn  *nodeAnalyticsHandles // node/observer analytics handles (nodeanalytics.go)
-	cache   *respCache            // nil = off
-	handler http.Handler
-	specDoc []byte // /api/spec, built once from the route table
+	an       *meshAnalytics        // analytics engine + mesh analytics handles (analytics.go)
+	nodeAn   *nodeAnalyticsHandles // node/observer analytics handles (nodeanalytics.go)
+	cache    *respCache            // nil = off
+	handler  http.Handler
+	specDoc  []byte        // /api/spec, built once from the route table
+	httpM    *metrics.HTTP // request metrics (ops.go)
+	metricsH http.Handler  // GET /metrics
 	// apiRouter is the /api subrouter (405 answers probe it for Allow).
 	apiRouter *mux.Router
 }
@@ -144,6 +147,7 @@ func New(opts Options) (*Server, error) {
 	if opts.ResponseCacheTTL > 0 {
 		s.cache = newRespCache(opts.ResponseCacheTTL, opts.Config.Compression.Gzip, opts.Now, s.storeGeneration)
 	}
+	s.initMetrics()
 	s.handler = s.routes()
 	return s, nil
 }

@@ -31,6 +31,8 @@ type ObserverJSON struct {
 	ClockSkewSeconds  *int64   `json:"clock_skew_seconds"`
 	ClockSkewCount24h int64    `json:"clock_skew_count_24h"`
 	ClockLastNaiveAt  *string  `json:"clock_last_naive_at"`
+	// PacketHealth is set by the server (internal/api/ops.go), not the store.
+	PacketHealth string `json:"packet_health"`
 	// ObservationsInMemory counts this observer's observations held by the store.
 	ObservationsInMemory int `json:"-"`
 }

@@ -133,6 +133,8 @@ type Store struct {
 	setsGen atomic.Uint64 // bumped whenever the node or observer set is replaced
 	syncSt  syncState     // owned by the Run goroutine
 	started atomic.Bool
+	// lastSync is when the last sync tick completed (unix ms; LastSync).
+	lastSync atomic.Int64
 }
 
 // Generation changes whenever anything a query can return changes
@@ -175,6 +177,8 @@ func (s *Store) Run(ctx context.Context) error {
 		if err := s.tick(ctx); err != nil && ctx.Err() == nil {
 			// A failed tick (locked database, transient I/O) is retried next tick.
 			s.log.Warn("sync failed", "err", err)
+		} else if err == nil {
+			s.lastSync.Store(s.cfg.Now().UnixMilli())
 		}
 		loading := s.prog.phase.Load() == PhaseLoading
 		if loading {
