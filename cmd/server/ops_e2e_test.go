@@ -224,4 +224,3 @@ func checkAlertRules(t *testing.T, fams ...metricstest.Families) {
 		t.Errorf("docs/alerts.yml uses %d metrics; not exported: %v", len(names), missing)
 	}
 }
-
