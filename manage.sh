@@ -657,13 +657,15 @@ cmd_mqtt_test() {
 }
 
 # ---------------------------------------------------------------------------
-# setup and demo live in their own files, sourced so they share the helpers
-# above (cmd_setup, cmd_demo).
+# setup, demo and test-image live in their own files, sourced so they share
+# the helpers above (cmd_setup, cmd_demo, cmd_test_image).
 # ---------------------------------------------------------------------------
 # shellcheck source=docker/manage-setup.sh
 . "$ROOT/docker/manage-setup.sh"
 # shellcheck source=docker/manage-demo.sh
 . "$ROOT/docker/manage-demo.sh"
+# shellcheck source=docker/manage-test-image.sh
+. "$ROOT/docker/manage-test-image.sh"
 
 cmd_help() {
 	cat <<'USAGE'
@@ -700,6 +702,9 @@ Commands:
               DEMO_HISTORY_TRANSMISSIONS DEMO_SEED CORESCOPE_SKIP_BUILD=1 (use existing binaries)
   build       build bin/corescope-{server,ingestor,meshsim} (CGO_ENABLED=0; same as the image)
   test        install test dependencies (apt, npm) when missing and run every test
+  test-image  with Docker: build the image, run it, wait for its healthcheck, publish a packet
+              to its Mosquitto and see it on the WebSocket and in the API, clean up
+              (not part of `test`: CI has no Docker engine)
   help        show this help
 
 Environment: CORESCOPE_DATA_DIR (default ./data), CORESCOPE_HTTP_PORT, CORESCOPE_BIN_DIR,
@@ -725,6 +730,7 @@ main() {
 		demo) cmd_demo "$@" ;;
 		build) cmd_build "$@" ;;
 		test) cmd_test "$@" ;;
+		test-image) cmd_test_image "$@" ;;
 		help | -h | --help) cmd_help ;;
 		*) cmd_help >&2; die "unknown command: $cmd" ;;
 	esac

@@ -2,7 +2,6 @@ package deploytest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/corescope/corescope/internal/meshsim"
 )
@@ -247,40 +244,9 @@ func TestContainerLayoutServesThroughCaddyAndSurvivesIngestorRestart(t *testing.
 	// Caddy compresses large API answers (docker/Caddyfile `encode`).
 	assertCompressed(t, s.base()+"/api/packets?limit=200")
 
-	// The live feed through Caddy's WebSocket proxying.
-	wsURL := fmt.Sprintf("ws://127.0.0.1:%d/ws", s.httpPort)
-	conn, resp, err := websocket.DefaultDialer.Dial(wsURL, nil)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("WebSocket %s through Caddy: %v (HTTP %d)", wsURL, err, status)
-	}
-	defer conn.Close()
-	live := sim.Generate(20)
-	pubErr := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		pubErr <- meshsim.Publish(ctx, s.mqttURL, live, 0)
-	}()
-	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	for {
-		_, frame, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("no packet over the WebSocket through Caddy within 30 s of publishing: %v", err)
-		}
-		var msg struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(frame, &msg) == nil && msg.Type == "packet" {
-			break
-		}
-	}
-	if err := <-pubErr; err != nil {
-		t.Fatalf("publish live traffic: %v", err)
-	}
+	// The live feed through Caddy's WebSocket proxying, and the API: the
+	// same check `./manage.sh test-image` runs against the container.
+	runStackcheck(t, s.base(), s.mqttURL)
 
 	// Restart without loss: stop the ingestor, publish while it is down
 	// (Mosquitto queues for its persistent session), start it again.
@@ -346,4 +312,21 @@ func TestContainerLoginAndNoCaddy(t *testing.T) {
 	authURL := u.String()
 	want := s.publishTo(authURL, msgs)
 	s.waitStored(want, "messages published with the login are stored")
+}
+
+// runStackcheck builds and runs internal/deploytest/stackcheck (one fresh
+// packet published over MQTT must reach the WebSocket and the API).
+func runStackcheck(t *testing.T, base, mqttURL string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stackcheck")
+	build := exec.Command("go", "build", "-o", bin, "./internal/deploytest/stackcheck")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build stackcheck: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-base", base, "-mqtt", mqttURL, "-timeout", "60s").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "stackcheck: OK") {
+		t.Fatalf("stackcheck against %s: %v\n%s", base, err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -16,7 +16,7 @@ func TestManageHelpListsEveryCommand(t *testing.T) {
 		t.Fatalf("./manage.sh help: %v\n%s", err, out)
 	}
 	for _, c := range []string{"setup", "start", "stop", "restart", "status", "logs", "backup", "restore",
-		"update", "mqtt-test", "demo", "build", "test", "help"} {
+		"update", "mqtt-test", "demo", "build", "test", "test-image", "help"} {
 		if !strings.Contains(out, "\n  "+c+" ") && !strings.Contains(out, "\n  "+c+"\n") {
 			t.Errorf("help does not list %q:\n%s", c, out)
 		}
@@ -156,5 +156,24 @@ func TestDemoRefusesToWipeAForeignDirectory(t *testing.T) {
 	}
 	if b, err := os.ReadFile(precious); err != nil || string(b) != "keep me" {
 		t.Fatalf("demo touched %s: %q, %v", precious, b, err)
+	}
+}
+
+// TestTestImageSaysWhenNoEngineAnswers: where no Docker engine answers,
+// `./manage.sh test-image` says so and fails (a stub docker whose `info`
+// fails stands in for a machine without an engine, so the result does not
+// depend on the machine running the test).
+func TestTestImageSaysWhenNoEngineAnswers(t *testing.T) {
+	stub := t.TempDir()
+	script := "#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(stub, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := manage(t, []string{"PATH=" + stub + ":" + os.Getenv("PATH")}, "test-image")
+	if err == nil || !strings.Contains(out, "no Docker engine answers") {
+		t.Fatalf("test-image without an engine: want a non-zero exit naming the problem, got err=%v:\n%s", err, out)
+	}
+	if strings.Contains(out, "building image") {
+		t.Errorf("test-image tried to build without an engine:\n%s", out)
 	}
 }
