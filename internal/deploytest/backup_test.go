@@ -29,7 +29,10 @@ func newNativeInstall(t *testing.T, brokerURL string) *nativeInstall {
 	if err := os.MkdirAll(n.data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf(`{"dbPath": %q, "mqttSources": [{"name": "test", "broker": %q, "topics": ["meshcore/#"]}]}`,
+	// No per-observer rate limit: the backup test keeps the ingestor busy
+	// with 400 messages/s from 5 simulated observers (load, not a flood).
+	cfg := fmt.Sprintf(`{"dbPath": %q, "mqttSources": [{"name": "test", "broker": %q, "topics": ["meshcore/#"]}],
+		"observerRateLimit": {"packetsPerSec": -1}}`,
 		filepath.Join(n.data, "meshcore.db"), brokerURL)
 	if err := os.WriteFile(filepath.Join(n.data, "config.json"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -64,7 +64,7 @@ func TestSetupNonInteractiveWritesWorkingConfig(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "docker"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"manage.sh", "docker/manage-setup.sh", "docker/manage-demo.sh"} {
+	for _, f := range []string{"manage.sh", "docker/manage-setup.sh", "docker/manage-demo.sh", "docker/manage-test-image.sh"} {
 		script, err := os.ReadFile(filepath.Join(repoRoot, f))
 		if err != nil {
 			t.Fatal(err)
