@@ -517,6 +517,625 @@ func (x *PruneStatus) GetError() string {
 	return ""
 }
 
+// GET /api/audio-lab/buckets: {"buckets": {"<TYPE>": [AudioSample…]}} (the
+// test wraps each array as {"items": …}).
+type AudioSample struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Hash             string                 `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	RawHex           string                 `protobuf:"bytes,2,opt,name=raw_hex,json=rawHex,proto3" json:"raw_hex,omitempty"`
+	DecodedJson      *string                `protobuf:"bytes,3,opt,name=decoded_json,json=decodedJson,proto3,oneof" json:"decoded_json,omitempty"`
+	ObservationCount int64                  `protobuf:"varint,4,opt,name=observation_count,json=observationCount,proto3" json:"observation_count,omitempty"`
+	PayloadType      *int32                 `protobuf:"varint,5,opt,name=payload_type,json=payloadType,proto3,oneof" json:"payload_type,omitempty"`
+	PathJson         *string                `protobuf:"bytes,6,opt,name=path_json,json=pathJson,proto3,oneof" json:"path_json,omitempty"`
+	ObserverId       *string                `protobuf:"bytes,7,opt,name=observer_id,json=observerId,proto3,oneof" json:"observer_id,omitempty"`
+	Timestamp        string                 `protobuf:"bytes,8,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AudioSample) Reset() {
+	*x = AudioSample{}
+	mi := &file_apimisc_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AudioSample) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AudioSample) ProtoMessage() {}
+
+func (x *AudioSample) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AudioSample.ProtoReflect.Descriptor instead.
+func (*AudioSample) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AudioSample) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AudioSample) GetRawHex() string {
+	if x != nil {
+		return x.RawHex
+	}
+	return ""
+}
+
+func (x *AudioSample) GetDecodedJson() string {
+	if x != nil && x.DecodedJson != nil {
+		return *x.DecodedJson
+	}
+	return ""
+}
+
+func (x *AudioSample) GetObservationCount() int64 {
+	if x != nil {
+		return x.ObservationCount
+	}
+	return 0
+}
+
+func (x *AudioSample) GetPayloadType() int32 {
+	if x != nil && x.PayloadType != nil {
+		return *x.PayloadType
+	}
+	return 0
+}
+
+func (x *AudioSample) GetPathJson() string {
+	if x != nil && x.PathJson != nil {
+		return *x.PathJson
+	}
+	return ""
+}
+
+func (x *AudioSample) GetObserverId() string {
+	if x != nil && x.ObserverId != nil {
+		return *x.ObserverId
+	}
+	return ""
+}
+
+func (x *AudioSample) GetTimestamp() string {
+	if x != nil {
+		return x.Timestamp
+	}
+	return ""
+}
+
+type AudioSampleList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*AudioSample         `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AudioSampleList) Reset() {
+	*x = AudioSampleList{}
+	mi := &file_apimisc_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AudioSampleList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AudioSampleList) ProtoMessage() {}
+
+func (x *AudioSampleList) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AudioSampleList.ProtoReflect.Descriptor instead.
+func (*AudioSampleList) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AudioSampleList) GetItems() []*AudioSample {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+type AudioLabBuckets struct {
+	state         protoimpl.MessageState      `protogen:"open.v1"`
+	Buckets       map[string]*AudioSampleList `protobuf:"bytes,1,rep,name=buckets,proto3" json:"buckets,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AudioLabBuckets) Reset() {
+	*x = AudioLabBuckets{}
+	mi := &file_apimisc_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AudioLabBuckets) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AudioLabBuckets) ProtoMessage() {}
+
+func (x *AudioLabBuckets) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AudioLabBuckets.ProtoReflect.Descriptor instead.
+func (*AudioLabBuckets) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AudioLabBuckets) GetBuckets() map[string]*AudioSampleList {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+// POST /api/paths/inspect.
+type InspectAlternative struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PublicKey     string                 `protobuf:"bytes,1,opt,name=publicKey,proto3" json:"publicKey,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectAlternative) Reset() {
+	*x = InspectAlternative{}
+	mi := &file_apimisc_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectAlternative) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectAlternative) ProtoMessage() {}
+
+func (x *InspectAlternative) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectAlternative.ProtoReflect.Descriptor instead.
+func (*InspectAlternative) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *InspectAlternative) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *InspectAlternative) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *InspectAlternative) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+type InspectHopEvidence struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Prefix               string                 `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	CandidatesConsidered int64                  `protobuf:"varint,2,opt,name=candidatesConsidered,proto3" json:"candidatesConsidered,omitempty"`
+	Chosen               string                 `protobuf:"bytes,3,opt,name=chosen,proto3" json:"chosen,omitempty"`
+	EdgeWeight           int64                  `protobuf:"varint,4,opt,name=edgeWeight,proto3" json:"edgeWeight,omitempty"`
+	Alternatives         []*InspectAlternative  `protobuf:"bytes,5,rep,name=alternatives,proto3" json:"alternatives,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *InspectHopEvidence) Reset() {
+	*x = InspectHopEvidence{}
+	mi := &file_apimisc_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectHopEvidence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectHopEvidence) ProtoMessage() {}
+
+func (x *InspectHopEvidence) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectHopEvidence.ProtoReflect.Descriptor instead.
+func (*InspectHopEvidence) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *InspectHopEvidence) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *InspectHopEvidence) GetCandidatesConsidered() int64 {
+	if x != nil {
+		return x.CandidatesConsidered
+	}
+	return 0
+}
+
+func (x *InspectHopEvidence) GetChosen() string {
+	if x != nil {
+		return x.Chosen
+	}
+	return ""
+}
+
+func (x *InspectHopEvidence) GetEdgeWeight() int64 {
+	if x != nil {
+		return x.EdgeWeight
+	}
+	return 0
+}
+
+func (x *InspectHopEvidence) GetAlternatives() []*InspectAlternative {
+	if x != nil {
+		return x.Alternatives
+	}
+	return nil
+}
+
+type InspectEvidence struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PerHop        []*InspectHopEvidence  `protobuf:"bytes,1,rep,name=perHop,proto3" json:"perHop,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectEvidence) Reset() {
+	*x = InspectEvidence{}
+	mi := &file_apimisc_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectEvidence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectEvidence) ProtoMessage() {}
+
+func (x *InspectEvidence) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectEvidence.ProtoReflect.Descriptor instead.
+func (*InspectEvidence) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *InspectEvidence) GetPerHop() []*InspectHopEvidence {
+	if x != nil {
+		return x.PerHop
+	}
+	return nil
+}
+
+type InspectCandidate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          []string               `protobuf:"bytes,1,rep,name=path,proto3" json:"path,omitempty"`
+	Names         []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	Speculative   bool                   `protobuf:"varint,4,opt,name=speculative,proto3" json:"speculative,omitempty"`
+	Evidence      *InspectEvidence       `protobuf:"bytes,5,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectCandidate) Reset() {
+	*x = InspectCandidate{}
+	mi := &file_apimisc_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectCandidate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectCandidate) ProtoMessage() {}
+
+func (x *InspectCandidate) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectCandidate.ProtoReflect.Descriptor instead.
+func (*InspectCandidate) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *InspectCandidate) GetPath() []string {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+func (x *InspectCandidate) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+func (x *InspectCandidate) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *InspectCandidate) GetSpeculative() bool {
+	if x != nil {
+		return x.Speculative
+	}
+	return false
+}
+
+func (x *InspectCandidate) GetEvidence() *InspectEvidence {
+	if x != nil {
+		return x.Evidence
+	}
+	return nil
+}
+
+type InspectInput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prefixes      []string               `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	Hops          int64                  `protobuf:"varint,2,opt,name=hops,proto3" json:"hops,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectInput) Reset() {
+	*x = InspectInput{}
+	mi := &file_apimisc_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectInput) ProtoMessage() {}
+
+func (x *InspectInput) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectInput.ProtoReflect.Descriptor instead.
+func (*InspectInput) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *InspectInput) GetPrefixes() []string {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+func (x *InspectInput) GetHops() int64 {
+	if x != nil {
+		return x.Hops
+	}
+	return 0
+}
+
+type InspectStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BeamWidth     int64                  `protobuf:"varint,1,opt,name=beamWidth,proto3" json:"beamWidth,omitempty"`
+	ExpansionsRun int64                  `protobuf:"varint,2,opt,name=expansionsRun,proto3" json:"expansionsRun,omitempty"`
+	ElapsedMs     float64                `protobuf:"fixed64,3,opt,name=elapsedMs,proto3" json:"elapsedMs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InspectStats) Reset() {
+	*x = InspectStats{}
+	mi := &file_apimisc_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InspectStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InspectStats) ProtoMessage() {}
+
+func (x *InspectStats) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InspectStats.ProtoReflect.Descriptor instead.
+func (*InspectStats) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *InspectStats) GetBeamWidth() int64 {
+	if x != nil {
+		return x.BeamWidth
+	}
+	return 0
+}
+
+func (x *InspectStats) GetExpansionsRun() int64 {
+	if x != nil {
+		return x.ExpansionsRun
+	}
+	return 0
+}
+
+func (x *InspectStats) GetElapsedMs() float64 {
+	if x != nil {
+		return x.ElapsedMs
+	}
+	return 0
+}
+
+type PathsInspect struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Candidates    []*InspectCandidate    `protobuf:"bytes,1,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	Input         *InspectInput          `protobuf:"bytes,2,opt,name=input,proto3" json:"input,omitempty"`
+	Stats         *InspectStats          `protobuf:"bytes,3,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathsInspect) Reset() {
+	*x = PathsInspect{}
+	mi := &file_apimisc_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathsInspect) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathsInspect) ProtoMessage() {}
+
+func (x *PathsInspect) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathsInspect.ProtoReflect.Descriptor instead.
+func (*PathsInspect) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PathsInspect) GetCandidates() []*InspectCandidate {
+	if x != nil {
+		return x.Candidates
+	}
+	return nil
+}
+
+func (x *PathsInspect) GetInput() *InspectInput {
+	if x != nil {
+		return x.Input
+	}
+	return nil
+}
+
+func (x *PathsInspect) GetStats() *InspectStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
 var File_apimisc_proto protoreflect.FileDescriptor
 
 const file_apimisc_proto_rawDesc = "" +
@@ -585,7 +1204,62 @@ const file_apimisc_proto_rawDesc = "" +
 	"\b_deletedB\x0e\n" +
 	"\f_requestedAtB\x0e\n" +
 	"\f_completedAtB\b\n" +
-	"\x06_errorB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	"\x06_error\"\xdd\x02\n" +
+	"\vAudioSample\x12\x12\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\x12\x17\n" +
+	"\araw_hex\x18\x02 \x01(\tR\x06rawHex\x12&\n" +
+	"\fdecoded_json\x18\x03 \x01(\tH\x00R\vdecodedJson\x88\x01\x01\x12+\n" +
+	"\x11observation_count\x18\x04 \x01(\x03R\x10observationCount\x12&\n" +
+	"\fpayload_type\x18\x05 \x01(\x05H\x01R\vpayloadType\x88\x01\x01\x12 \n" +
+	"\tpath_json\x18\x06 \x01(\tH\x02R\bpathJson\x88\x01\x01\x12$\n" +
+	"\vobserver_id\x18\a \x01(\tH\x03R\n" +
+	"observerId\x88\x01\x01\x12\x1c\n" +
+	"\ttimestamp\x18\b \x01(\tR\ttimestampB\x0f\n" +
+	"\r_decoded_jsonB\x0f\n" +
+	"\r_payload_typeB\f\n" +
+	"\n" +
+	"_path_jsonB\x0e\n" +
+	"\f_observer_id\"B\n" +
+	"\x0fAudioSampleList\x12/\n" +
+	"\x05items\x18\x01 \x03(\v2\x19.corescope.v1.AudioSampleR\x05items\"\xb2\x01\n" +
+	"\x0fAudioLabBuckets\x12D\n" +
+	"\abuckets\x18\x01 \x03(\v2*.corescope.v1.AudioLabBuckets.BucketsEntryR\abuckets\x1aY\n" +
+	"\fBucketsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x123\n" +
+	"\x05value\x18\x02 \x01(\v2\x1d.corescope.v1.AudioSampleListR\x05value:\x028\x01\"\\\n" +
+	"\x12InspectAlternative\x12\x1c\n" +
+	"\tpublicKey\x18\x01 \x01(\tR\tpublicKey\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\"\xde\x01\n" +
+	"\x12InspectHopEvidence\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x122\n" +
+	"\x14candidatesConsidered\x18\x02 \x01(\x03R\x14candidatesConsidered\x12\x16\n" +
+	"\x06chosen\x18\x03 \x01(\tR\x06chosen\x12\x1e\n" +
+	"\n" +
+	"edgeWeight\x18\x04 \x01(\x03R\n" +
+	"edgeWeight\x12D\n" +
+	"\falternatives\x18\x05 \x03(\v2 .corescope.v1.InspectAlternativeR\falternatives\"K\n" +
+	"\x0fInspectEvidence\x128\n" +
+	"\x06perHop\x18\x01 \x03(\v2 .corescope.v1.InspectHopEvidenceR\x06perHop\"\xaf\x01\n" +
+	"\x10InspectCandidate\x12\x12\n" +
+	"\x04path\x18\x01 \x03(\tR\x04path\x12\x14\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\x12 \n" +
+	"\vspeculative\x18\x04 \x01(\bR\vspeculative\x129\n" +
+	"\bevidence\x18\x05 \x01(\v2\x1d.corescope.v1.InspectEvidenceR\bevidence\">\n" +
+	"\fInspectInput\x12\x1a\n" +
+	"\bprefixes\x18\x01 \x03(\tR\bprefixes\x12\x12\n" +
+	"\x04hops\x18\x02 \x01(\x03R\x04hops\"p\n" +
+	"\fInspectStats\x12\x1c\n" +
+	"\tbeamWidth\x18\x01 \x01(\x03R\tbeamWidth\x12$\n" +
+	"\rexpansionsRun\x18\x02 \x01(\x03R\rexpansionsRun\x12\x1c\n" +
+	"\telapsedMs\x18\x03 \x01(\x01R\telapsedMs\"\xb2\x01\n" +
+	"\fPathsInspect\x12>\n" +
+	"\n" +
+	"candidates\x18\x01 \x03(\v2\x1e.corescope.v1.InspectCandidateR\n" +
+	"candidates\x120\n" +
+	"\x05input\x18\x02 \x01(\v2\x1a.corescope.v1.InspectInputR\x05input\x120\n" +
+	"\x05stats\x18\x03 \x01(\v2\x1a.corescope.v1.InspectStatsR\x05statsB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_apimisc_proto_rawDescOnce sync.Once
@@ -599,23 +1273,43 @@ func file_apimisc_proto_rawDescGZIP() []byte {
 	return file_apimisc_proto_rawDescData
 }
 
-var file_apimisc_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_apimisc_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_apimisc_proto_goTypes = []any{
-	(*DroppedPacket)(nil),     // 0: corescope.v1.DroppedPacket
-	(*DroppedPacketList)(nil), // 1: corescope.v1.DroppedPacketList
-	(*PerfSqlite)(nil),        // 2: corescope.v1.PerfSqlite
-	(*PruneNode)(nil),         // 3: corescope.v1.PruneNode
-	(*PruneGeoFilter)(nil),    // 4: corescope.v1.PruneGeoFilter
-	(*PruneStatus)(nil),       // 5: corescope.v1.PruneStatus
+	(*DroppedPacket)(nil),      // 0: corescope.v1.DroppedPacket
+	(*DroppedPacketList)(nil),  // 1: corescope.v1.DroppedPacketList
+	(*PerfSqlite)(nil),         // 2: corescope.v1.PerfSqlite
+	(*PruneNode)(nil),          // 3: corescope.v1.PruneNode
+	(*PruneGeoFilter)(nil),     // 4: corescope.v1.PruneGeoFilter
+	(*PruneStatus)(nil),        // 5: corescope.v1.PruneStatus
+	(*AudioSample)(nil),        // 6: corescope.v1.AudioSample
+	(*AudioSampleList)(nil),    // 7: corescope.v1.AudioSampleList
+	(*AudioLabBuckets)(nil),    // 8: corescope.v1.AudioLabBuckets
+	(*InspectAlternative)(nil), // 9: corescope.v1.InspectAlternative
+	(*InspectHopEvidence)(nil), // 10: corescope.v1.InspectHopEvidence
+	(*InspectEvidence)(nil),    // 11: corescope.v1.InspectEvidence
+	(*InspectCandidate)(nil),   // 12: corescope.v1.InspectCandidate
+	(*InspectInput)(nil),       // 13: corescope.v1.InspectInput
+	(*InspectStats)(nil),       // 14: corescope.v1.InspectStats
+	(*PathsInspect)(nil),       // 15: corescope.v1.PathsInspect
+	nil,                        // 16: corescope.v1.AudioLabBuckets.BucketsEntry
 }
 var file_apimisc_proto_depIdxs = []int32{
-	0, // 0: corescope.v1.DroppedPacketList.items:type_name -> corescope.v1.DroppedPacket
-	3, // 1: corescope.v1.PruneGeoFilter.nodes:type_name -> corescope.v1.PruneNode
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0,  // 0: corescope.v1.DroppedPacketList.items:type_name -> corescope.v1.DroppedPacket
+	3,  // 1: corescope.v1.PruneGeoFilter.nodes:type_name -> corescope.v1.PruneNode
+	6,  // 2: corescope.v1.AudioSampleList.items:type_name -> corescope.v1.AudioSample
+	16, // 3: corescope.v1.AudioLabBuckets.buckets:type_name -> corescope.v1.AudioLabBuckets.BucketsEntry
+	9,  // 4: corescope.v1.InspectHopEvidence.alternatives:type_name -> corescope.v1.InspectAlternative
+	10, // 5: corescope.v1.InspectEvidence.perHop:type_name -> corescope.v1.InspectHopEvidence
+	11, // 6: corescope.v1.InspectCandidate.evidence:type_name -> corescope.v1.InspectEvidence
+	12, // 7: corescope.v1.PathsInspect.candidates:type_name -> corescope.v1.InspectCandidate
+	13, // 8: corescope.v1.PathsInspect.input:type_name -> corescope.v1.InspectInput
+	14, // 9: corescope.v1.PathsInspect.stats:type_name -> corescope.v1.InspectStats
+	7,  // 10: corescope.v1.AudioLabBuckets.BucketsEntry.value:type_name -> corescope.v1.AudioSampleList
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_apimisc_proto_init() }
@@ -627,13 +1321,14 @@ func file_apimisc_proto_init() {
 	file_apimisc_proto_msgTypes[3].OneofWrappers = []any{}
 	file_apimisc_proto_msgTypes[4].OneofWrappers = []any{}
 	file_apimisc_proto_msgTypes[5].OneofWrappers = []any{}
+	file_apimisc_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_apimisc_proto_rawDesc), len(file_apimisc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -25,7 +25,7 @@ var strict = protojson.UnmarshalOptions{DiscardUnknown: false}
 
 // wrap adapts bodies protojson cannot take as they are: bare arrays become
 // {"items": …}, bare maps {"entries": …}, and the arrays inside the batch
-// observations map {"items": …}.
+// observations map (and the audio-lab buckets map) {"items": …}.
 type wrap int
 
 const (
@@ -33,6 +33,7 @@ const (
 	items
 	entries
 	batchResults
+	audioBuckets
 )
 
 func adapt(t *testing.T, body []byte, w wrap) []byte {
@@ -43,20 +44,26 @@ func adapt(t *testing.T, body []byte, w wrap) []byte {
 	case entries:
 		return []byte(`{"entries":` + string(body) + `}`)
 	case batchResults:
-		var in struct {
-			Results map[string]json.RawMessage `json:"results"`
-		}
-		if err := json.Unmarshal(body, &in); err != nil {
-			t.Fatalf("batch body: %v", err)
-		}
-		out := map[string]map[string]json.RawMessage{"results": {}}
-		for k, v := range in.Results {
-			out["results"][k] = json.RawMessage(`{"items":` + string(v) + `}`)
-		}
-		b, _ := json.Marshal(out)
-		return b
+		return wrapMapOfLists(t, body, "results")
+	case audioBuckets:
+		return wrapMapOfLists(t, body, "buckets")
 	}
 	return body
+}
+
+// wrapMapOfLists turns {key: {name: [...]}} into {key: {name: {"items": [...]}}}.
+func wrapMapOfLists(t *testing.T, body []byte, key string) []byte {
+	t.Helper()
+	var in map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(body, &in); err != nil {
+		t.Fatalf("%s body: %v", key, err)
+	}
+	out := map[string]map[string]json.RawMessage{key: {}}
+	for k, v := range in[key] {
+		out[key][k] = json.RawMessage(`{"items":` + string(v) + `}`)
+	}
+	b, _ := json.Marshal(out)
+	return b
 }
 
 // TestContractEveryEndpoint requests every endpoint on the fixture database

@@ -123,6 +123,8 @@ func (s *Server) routes() http.Handler {
 	get("/admin/prune-geo-filter/status", s.requireKey(s.pruneStatus))
 	get("/dropped-packets", s.requireKey(s.droppedPackets))
 	get("/backup", s.requireKey(s.backup))
+	post("/paths/inspect", s.pathsInspect)
+	get("/audio-lab/buckets", s.audioLabBuckets)
 
 	spec, err := buildSpec(r, s.version.Version)
 	if err != nil {

@@ -82,8 +82,9 @@ type Server struct {
 	geoMu                 sync.Mutex // serializes config.json rewrites
 	geoFilter             atomic.Pointer[config.GeoFilter]
 
-	keyGuard *keyGuard // API-key guess throttling
-	admin    adminDB   // SQLite reader of the admin/perf-sqlite routes (admin.go)
+	keyGuard *keyGuard    // API-key guess throttling
+	admin    adminDB      // SQLite reader of the admin/perf-sqlite routes (admin.go)
+	inspect  inspectMemos // per-generation paths/inspect graph and audio-lab buckets
 
 	an       *meshAnalytics        // analytics engine + mesh analytics handles (analytics.go)
 	nodeAn   *nodeAnalyticsHandles // node/observer analytics handles (nodeanalytics.go)

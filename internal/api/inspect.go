@@ -1,0 +1,131 @@
+package api
+
+// POST /api/paths/inspect and GET /api/audio-lab/buckets (API.md §5.9,
+// §5.10): computed by internal/inspect from a store snapshot, once per data
+// generation (concurrent requests of one generation share the build).
+
+import (
+	"encoding/hex"
+	"net/http"
+	"sync"
+
+	"github.com/corescope/corescope/internal/inspect"
+)
+
+// genMemo holds one value per store generation. get builds it under the
+// memo's own lock, so concurrent callers of a generation wait for one build
+// (the store's locks are never held).
+type genMemo[T any] struct {
+	mu  sync.Mutex
+	gen uint64
+	ok  bool
+	v   T
+}
+
+func (m *genMemo[T]) get(gen uint64, build func() T) T {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.ok || m.gen != gen {
+		m.v, m.gen, m.ok = build(), gen, true
+	}
+	return m.v
+}
+
+type inspectMemos struct {
+	audio genMemo[*inspect.AudioBuckets]
+	graph genMemo[*inspect.Graph]
+}
+
+func (s *Server) audioLabBuckets(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	b := s.inspect.audio.get(st.Generation(), func() *inspect.AudioBuckets {
+		v := inspect.AudioLab(st.Snapshot())
+		return &v
+	})
+	writeJSON(w, http.StatusOK, b)
+}
+
+// Path inspector limits (API.md §5.9).
+const (
+	inspectMaxBody     = 4096
+	inspectMaxPrefixes = 64
+	inspectDefLimit    = 10
+	inspectMaxLimit    = 50
+)
+
+type inspectRequest struct {
+	Prefixes []string `json:"prefixes"`
+	// Context (observerId, since, until) only keyed the original's cache;
+	// it is accepted and has no effect.
+	Context *struct {
+		ObserverID string `json:"observerId"`
+		Since      string `json:"since"`
+		Until      string `json:"until"`
+	} `json:"context"`
+	Limit int `json:"limit"`
+}
+
+func (s *Server) pathsInspect(w http.ResponseWriter, r *http.Request) {
+	var req inspectRequest
+	if err := decodeBody(r, inspectMaxBody, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	prefixes, err := inspectPrefixes(req.Prefixes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit := req.Limit
+	if limit <= 0 {
+		limit = inspectDefLimit
+	}
+	limit = min(limit, inspectMaxLimit)
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sn := st.Snapshot()
+	g := s.inspect.graph.get(sn.Gen, func() *inspect.Graph { return inspect.NewGraph(sn) })
+	writeJSON(w, http.StatusOK, inspect.Inspect(sn, g, prefixes, limit, s.now()))
+}
+
+// inspectPrefixes validates and lower-cases the hop prefixes: 1–64 of them,
+// each 1–3 bytes of hex, all the same length.
+func inspectPrefixes(in []string) ([]string, error) {
+	switch {
+	case len(in) == 0:
+		return nil, badRequest("prefixes required")
+	case len(in) > inspectMaxPrefixes:
+		return nil, badRequest("too many prefixes (max %d)", inspectMaxPrefixes)
+	}
+	out := make([]string, len(in))
+	for i, p := range in {
+		p = inspect.NormalizePrefix(p)
+		switch {
+		case p == "" || len(p)%2 != 0:
+			return nil, badRequest("prefixes must be even-length hex")
+		case len(p) > 6:
+			return nil, badRequest("prefix exceeds 3 bytes")
+		}
+		if _, err := hex.DecodeString(p); err != nil {
+			return nil, badRequest("prefixes must be valid hex")
+		}
+		if i > 0 && len(p) != len(out[0]) {
+			return nil, badRequest("mixed prefix lengths not allowed")
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// The /api/spec summaries of these routes.
+func init() {
+	routeDocs["POST /api/paths/inspect"] = "Which repeater chains can a list of hop prefixes stand for (beam search)"
+	routeDocs["GET /api/audio-lab/buckets"] = "Sample packets per payload type for the audio lab"
+}
