@@ -13,6 +13,16 @@ export class ApiError extends Error {
 
 const inflight = new Map();
 const cache = new Map();
+// Per-path timings of this page session (query stripped), for the Perf page's "Client API
+// Calls" table: {count, totalMs, maxMs, errors}.
+const timings = new Map();
+export const apiTimings = () => timings;
+function record(path, ms, ok) {
+  const k = path.split('?')[0];
+  const t = timings.get(k) || { count: 0, totalMs: 0, maxMs: 0, errors: 0 };
+  t.count++; t.totalMs += ms; t.maxMs = Math.max(t.maxMs, ms); if (!ok) t.errors++;
+  timings.set(k, t);
+}
 
 /**
  * api fetches /api<path>. opts: ttl (ms cache), method, body (JSON-encoded), headers.
@@ -32,8 +42,10 @@ export function api(path, opts = {}) {
     init.body = JSON.stringify(opts.body);
     init.headers['Content-Type'] = 'application/json';
   }
+  const t0 = performance.now();
   const p = fetch(url, init).then(async (res) => {
     const text = await res.text();
+    record(path, performance.now() - t0, res.ok);
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch {
       if (res.ok) throw new ApiError(path, res.status, `${path}: response is not JSON`);
@@ -45,6 +57,7 @@ export function api(path, opts = {}) {
     if (method === 'GET' && opts.ttl) cache.set(key, { data, exp: Date.now() + opts.ttl });
     return data;
   }, (err) => {
+    record(path, performance.now() - t0, false);
     throw new ApiError(path, 0, `${path}: network error (${err.message})`);
   }).finally(() => inflight.delete(key));
   if (method === 'GET') inflight.set(key, p);

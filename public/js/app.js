@@ -50,7 +50,7 @@ router.onRoute((p) => {
     a.classList.toggle('active', on);
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  moreBtn.classList.toggle('active', ['nodes', 'observers', 'analytics', 'compare'].includes(p.route));
+  moreBtn.classList.toggle('active', ['nodes', 'observers', 'analytics', 'compare', 'tools', 'perf', 'audio-lab'].includes(p.route));
   document.body.dataset.route = p.route;
   // Toasts belong to the view that raised them; a new view starts clean.
   const toasts = $('#toasts');
@@ -97,6 +97,8 @@ router.register('observers', (p) => (p.param ? import('./views/observer-page.js'
 router.register('analytics', v('analytics'));
 router.register('compare', v('compare'));
 router.register('roles', () => { history.replaceState(null, '', '#/analytics?tab=roles'); return import('./views/analytics.js'); });
+// Tools, Perf, Audio Lab (UI.md §11).
+router.register('perf', v('perf'));
 
 async function boot() {
   await loadConfig();
