@@ -210,17 +210,19 @@ func (s *Server) nodeClockSkew(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.nodeAn.nodeSkew.Value(r.Context(), areaKey{})
+	res, err := s.nodeAn.nodeSkew.Get(r.Context(), areaKey{})
 	if err != nil {
 		s.serveResult(w, r, nil, err)
 		return
 	}
-	tbl, _ := v.(*analytics.ClockSkewTable)
+	tbl, _ := res.Value.(*analytics.ClockSkewTable)
 	full := tbl.Node(n.PublicKey)
 	if full == nil {
 		s.writeError(w, r, statusError(http.StatusNotFound, "No clock skew data for this node"))
 		return
 	}
+	// Cut from the precomputed table: its age is this answer's age.
+	w.Header().Set("X-Cache-Age-Seconds", strconv.Itoa(res.Age(s.now())))
 	writeJSON(w, http.StatusOK, full)
 }
 

@@ -231,6 +231,12 @@ func TestNodeAnalyticsRoutesAgainstSQL(t *testing.T) {
 		t.Errorf("relay_window_hours = %v", det.Node.RelayWindowHours)
 	}
 
+	// The per-node clock skew is cut from the precomputed table and says how old it is.
+	code, hdr, _ := fetch(t, http.MethodGet, base+"/api/nodes/"+pk+"/clock-skew", "", nil)
+	if code != 200 || hdr.Get("X-Cache-Age-Seconds") == "" {
+		t.Errorf("node clock-skew: %d, X-Cache-Age-Seconds %q", code, hdr.Get("X-Cache-Age-Seconds"))
+	}
+
 	// Metrics: the raw samples of an observer = SQL rows in the window.
 	var mets struct {
 		Metrics []struct {
