@@ -6,10 +6,8 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -44,9 +42,6 @@ type nodeAnalyticsHandles struct {
 	observerSkw *analytics.Handle[struct{}]
 	status      *analytics.Handle[struct{}]
 	scores      *analytics.Handle[struct{}]
-
-	scoresMu   sync.Mutex // serialises publishing the scores
-	lastScores map[string]store.NodeScores
 }
 
 // registerNodeAnalytics registers the node and observer analyses on e.
@@ -122,23 +117,15 @@ func (s *Server) registerNodeAnalytics(e *analytics.Engine) {
 	})
 }
 
-// publishScores hands the node-row scores to the store when they changed
-// (the store then moves its generation so cached node lists are rebuilt).
-// This is the one analysis with a side effect: the node lists join the
-// scores per row instead of asking the engine.
+// publishScores hands the node-row scores to the store, which moves its
+// generation only when they changed (so cached node lists are rebuilt, and
+// unchanged data does not schedule another recomputer pass). This is the one
+// analysis with a side effect: node lists join the scores per row instead of
+// asking the engine.
 func (s *Server) publishScores(m map[string]store.NodeScores) {
-	h := s.nodeAn
-	h.scoresMu.Lock()
-	defer h.scoresMu.Unlock()
-	if reflect.DeepEqual(h.lastScores, m) {
-		return
+	if st, err := s.getStore(); err == nil {
+		st.SetNodeScores(m)
 	}
-	st, err := s.getStore()
-	if err != nil {
-		return
-	}
-	st.SetNodeScores(m)
-	h.lastScores = m
 }
 
 // nodeSkewOf returns the node's full clock analysis from the precomputed

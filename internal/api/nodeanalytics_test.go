@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/db"
 	"github.com/corescope/corescope/internal/ingesttest"
 	"github.com/corescope/corescope/internal/meshsim"
@@ -347,4 +348,48 @@ func TestNodeAnalyticsConcurrentReadsDuringSync(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+}
+
+// TestNodeScoresDoNotRetriggerTheRecomputer: publishing the node scores
+// moves the store generation only when they change, so on unchanged data the
+// recomputer settles (no pass after the one that found equal scores) and the
+// response cache keeps its entries.
+func TestNodeScoresDoNotRetriggerTheRecomputer(t *testing.T) {
+	st := runStore(t, fixtureDB(t), nil)
+	cfg := testConfig(func(c *config.Config) { c.Analytics.DefaultIntervalSeconds = 1 })
+	s, ts := newServer(t, cfg, st, nil)
+	waitNodeAnalytics(t, ts.URL)
+	lastBuild := func() time.Time {
+		for _, j := range s.Analytics().Stats() {
+			if j.Name == "nodeScores" {
+				return j.LastBuild
+			}
+		}
+		t.Fatal("nodeScores not registered")
+		return time.Time{}
+	}
+	var first time.Time
+	deadline := time.Now().Add(30 * time.Second)
+	for first = lastBuild(); first.IsZero(); first = lastBuild() {
+		if time.Now().After(deadline) {
+			t.Fatal("no first nodeScores pass")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The first publication moved the generation: one more pass follows and
+	// finds the same scores.
+	var second time.Time
+	for second = lastBuild(); !second.After(first); second = lastBuild() {
+		if time.Now().After(deadline) {
+			t.Fatal("no second pass after the first publication")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // the rest of that pass
+	g := st.Generation()
+	time.Sleep(3 * time.Second) // three engine ticks at a 1 s cadence
+	if st.Generation() != g || lastBuild() != second {
+		t.Fatalf("recomputer kept going on unchanged data: generation %d → %d, last build %v → %v",
+			g, st.Generation(), second, lastBuild())
+	}
 }

@@ -50,7 +50,7 @@ type Store interface {
 	LookupNode(pubkeyOrPrefix string) (*store.Node, error)
 	ObserverRows() []*store.Observer
 	Metrics() *store.MetricsSet
-	SetNodeScores(map[string]store.NodeScores)
+	SetNodeScores(map[string]store.NodeScores) bool
 }
 
 var _ Store = (*store.Store)(nil)

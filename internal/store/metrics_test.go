@@ -134,3 +134,35 @@ func TestMetricsConcurrentReadsDuringSync(t *testing.T) {
 	cancel()
 	wg.Wait()
 }
+
+// TestSetNodeScoresJoinRows: republishing equal scores (new map, new
+// pointers) reports no change and leaves the generation alone; a change
+// moves it and shows on the node rows.
+func TestSetNodeScoresJoinRows(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.start(Config{})
+	waitReady(t, s)
+	mk := func(share float64) map[string]NodeScores {
+		v, b := share, 0.5
+		return map[string]NodeScores{testRepeaters[0]: {TrafficShare: &v, Bridge: &b, MultiByteStatus: "unknown", MultiByteMaxHashSize: 1}}
+	}
+	if !s.SetNodeScores(mk(0.25)) {
+		t.Fatal("first publication reported unchanged")
+	}
+	g := s.Generation()
+	if s.SetNodeScores(mk(0.25)) || s.Generation() != g {
+		t.Fatalf("equal scores moved the generation %d → %d", g, s.Generation())
+	}
+	if !s.SetNodeScores(mk(0.5)) || s.Generation() == g {
+		t.Fatal("changed scores did not move the generation")
+	}
+	if n := s.Nodes(NodeQuery{Role: "repeater", Limit: 10}); len(n.Nodes) == 0 {
+		t.Fatal("no repeaters")
+	} else {
+		for _, j := range n.Nodes {
+			if j.PublicKey == testRepeaters[0] && (j.TrafficShareScore == nil || *j.TrafficShareScore != 0.5 || *j.UsefulnessScore != 0.5 || *j.BridgeScore != 0.5 || *j.MultiByteStatus != "unknown") {
+				t.Fatalf("row %+v", j)
+			}
+		}
+	}
+}

@@ -1,6 +1,6 @@
 package store
 
-import "reflect"
+import "maps"
 
 // Node score enrichment (API.md §0.6 node row): the traffic-share
 // (= usefulness) and bridge scores of repeaters and rooms and the multi-byte
@@ -18,19 +18,26 @@ type NodeScores struct {
 }
 
 // SetNodeScores publishes the scores by lower-case pubkey (the map is not
-// modified afterwards). The api's recomputer calls it after each pass.
-//
-// The generation moves only when a score changed: the recomputer rebuilds
-// whenever the generation moved, so bumping it for an identical map made
-// every pass trigger the next one (and invalidated the response cache each
-// time) with no new data.
-func (s *Store) SetNodeScores(m map[string]NodeScores) {
-	if cur := s.scores.Load(); cur != nil && reflect.DeepEqual(*cur, m) {
-		return
+// modified afterwards) and reports whether they changed. The api's
+// recomputer calls it after each pass. Only a change moves the store
+// generation: the recomputer rebuilds when the generation moved, so an
+// unconditional bump would make every pass schedule the next one forever.
+func (s *Store) SetNodeScores(m map[string]NodeScores) bool {
+	if old := s.scores.Load(); old != nil && maps.EqualFunc(*old, m, NodeScores.equal) {
+		return false
 	}
 	s.scores.Store(&m)
 	s.setsGen.Add(1)
+	return true
 }
+
+func (a NodeScores) equal(b NodeScores) bool {
+	return eqPtr(a.TrafficShare, b.TrafficShare) && eqPtr(a.Bridge, b.Bridge) &&
+		a.MultiByteStatus == b.MultiByteStatus && a.MultiByteEvidence == b.MultiByteEvidence &&
+		a.MultiByteMaxHashSize == b.MultiByteMaxHashSize
+}
+
+func eqPtr(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // applyScores fills the score fields of j; relay says the node is a repeater
 // or room.
