@@ -35,6 +35,16 @@ func validate(b *Batch, res *Result) validIndexes {
 	}
 }
 
+// Problems returns the rows WriteBatch would reject before writing (the same
+// checks, no database access). The ingestor uses it to leave out every row
+// of a message one of whose rows is invalid, so a message is stored whole
+// or not at all.
+func (b *Batch) Problems() []RowError {
+	var res Result
+	validate(b, &res)
+	return res.Rejected
+}
+
 // valid returns the indexes of the rows without a problem and records the
 // others in res.Rejected.
 func valid[T any](rows []T, kind RowKind, problem func(*T) string, res *Result) []int {

@@ -33,26 +33,22 @@ func (d *dbStore) add(kind db.RowKind, item int) {
 }
 
 func (d *dbStore) store(ctx context.Context, items []*item) error {
-	d.batch.Reset()
-	for k, v := range d.owner {
-		d.owner[k] = v[:0]
-	}
-	for i, it := range items {
+	for _, it := range items {
 		it.err = nil
-		d.addItem(i, it)
+	}
+	d.build(items)
+	// A message is stored whole or not at all: when one of its rows is
+	// invalid, none of its rows is written (the database would otherwise
+	// store, say, its transmission without its observation).
+	if probs := d.batch.Problems(); len(probs) > 0 {
+		d.markRejected(items, probs)
+		d.build(items)
 	}
 	res, err := d.w.WriteBatch(ctx, d.batch)
 	if err != nil {
 		return fmt.Errorf("write batch of %d messages: %w", len(items), err)
 	}
-	for _, re := range res.Rejected {
-		if own := d.owner[re.Kind]; re.Index >= 0 && re.Index < len(own) {
-			it := items[own[re.Index]]
-			if it.err == nil {
-				it.err = re
-			}
-		}
-	}
+	d.markRejected(items, res.Rejected)
 	c := d.ctr
 	c.txInserted.Add(uint64(res.NewTransmissions))
 	c.txDupes.Add(uint64(res.DuplicateTransmissions))
@@ -63,6 +59,31 @@ func (d *dbStore) store(ctx context.Context, items []*item) error {
 	c.metricsWritten.Add(uint64(res.Metrics))
 	c.sigDrops.Add(uint64(res.Dropped))
 	return nil
+}
+
+// build fills the batch with the rows of every item not yet rejected.
+func (d *dbStore) build(items []*item) {
+	d.batch.Reset()
+	for k, v := range d.owner {
+		d.owner[k] = v[:0]
+	}
+	for i, it := range items {
+		if it.err == nil {
+			d.addItem(i, it)
+		}
+	}
+}
+
+// markRejected sets item.err on the items that produced rejected rows.
+func (d *dbStore) markRejected(items []*item, rejected []db.RowError) {
+	for _, re := range rejected {
+		if own := d.owner[re.Kind]; re.Index >= 0 && re.Index < len(own) {
+			it := items[own[re.Index]]
+			if it.err == nil {
+				it.err = re
+			}
+		}
+	}
 }
 
 func (d *dbStore) addItem(i int, it *item) {
