@@ -97,7 +97,13 @@ router.register('observers', (p) => (p.param ? import('./views/observer-page.js'
 router.register('analytics', v('analytics'));
 router.register('compare', v('compare'));
 router.register('roles', () => { history.replaceState(null, '', '#/analytics?tab=roles'); return import('./views/analytics.js'); });
-// Tools, Perf, Audio Lab (UI.md §11).
+// Tools, Perf, Audio Lab (UI.md §11). #/traces/{hash} is the legacy address of the trace viewer.
+router.register('tools', (p) => (p.param === 'trace' ? import('./views/traces.js')
+  : p.param === 'path-inspector' ? import('./views/path-inspector.js') : import('./views/tools.js')));
+router.register('traces', (p) => {
+  history.replaceState(null, '', '#/tools/trace' + (p.param ? '/' + encodeURIComponent(p.param) : ''));
+  return import('./views/traces.js').then((m) => ({ mount: (el) => m.mount(el, { ...p, parts: ['trace', p.param || ''] }), unmount: m.unmount }));
+});
 router.register('perf', v('perf'));
 
 async function boot() {

@@ -85,8 +85,123 @@ await check('perf: endpoint rows match /api/perf, auto-refresh moves a number, c
   await p.context().close();
 });
 
+// ---- Trace viewer ----
+const pk = await api('/packets?limit=500');
+const byObs = (pk.packets || []).slice().sort((a, b) => (b.observation_count || 0) - (a.observation_count || 0));
+const TRACE_HASH = byObs[0] && byObs[0].hash;
+const OTHER_HASH = byObs[1] && byObs[1].hash;
+
+/** traceMatches checks the viewer against /api/traces/{hash} (distinct observers by a naive loop). */
+async function traceMatches(p, hash) {
+  const tr = (await api(`/traces/${hash}`)).traces;
+  const distinct = [];
+  for (const t of tr) { const k = t.observer || t.observer_name; if (!distinct.includes(k)) distinct.push(k); }
+  await p.waitForSelector('#trace-observers', { timeout: 15000 });
+  const shown = +(await p.locator('#trace-observers').getAttribute('data-n'));
+  assert(shown === distinct.length && shown > 0, `Observers card ${shown}, API has ${distinct.length} distinct observers`);
+  const leaves = await p.locator('#trace-graph .tr-obs').count();
+  assert(leaves === distinct.length, `path graph has ${leaves} observer leaves, API ${distinct.length}`);
+  const rows = await p.locator('#trace-table tbody tr').count();
+  assert(rows === tr.length, `timeline table has ${rows} rows, API has ${tr.length} observations`);
+  const dots = await p.locator('#trace-timeline .tr-row').count();
+  assert(dots === tr.length, `timeline has ${dots} marks, API has ${tr.length} observations`);
+  const names = await p.locator('#trace-table tbody tr td:first-child').allTextContents();
+  for (const t of tr) assert(names.includes(t.observer_name || t.observer), `observer ${t.observer_name} missing from the timeline table`);
+  const t0 = Date.parse(tr[0].time); const t1 = Math.max(...tr.map((t) => Date.parse(t.time)));
+  const spread = num(await p.locator('#trace-spread .an-stat-v').textContent());
+  assert(Math.abs(spread - (t1 - t0) / 1000) < 0.002, `time spread ${spread}, API ${(t1 - t0) / 1000}`);
+}
+
+await check('trace viewer: every observer of a packet, legacy link, hash input', async () => {
+  assert(TRACE_HASH && OTHER_HASH, 'workload has no packets');
+  const p = await newPage();
+  await p.goto(`${BASE}/#/tools`);
+  await p.click('#tool-trace');
+  await p.waitForFunction(() => location.hash === '#/tools/trace', null, { timeout: 5000 });
+  // Legacy link redirects to the viewer (UI.md §1.5).
+  await p.goto(`${BASE}/#/traces/${TRACE_HASH}`);
+  await traceMatches(p, TRACE_HASH);
+  assert(await p.evaluate(() => location.hash) === `#/tools/trace/${TRACE_HASH}`, 'legacy #/traces link did not redirect');
+  // A bad hash is explained, not fetched.
+  await p.fill('#trace-hash', 'xyz');
+  await p.click('#trace-go');
+  assert(/16 hexadecimal/.test(await p.locator('#trace-msg').textContent()), 'no message for an invalid hash');
+  // The input traces another packet.
+  await p.fill('#trace-hash', OTHER_HASH);
+  await p.click('#trace-go');
+  await p.waitForFunction((hh) => location.hash === `#/tools/trace/${hh}`, OTHER_HASH, { timeout: 5000 });
+  await traceMatches(p, OTHER_HASH);
+  // Sorting the timeline table by SNR works (click → aria-sort).
+  await p.click('#trace-table th[data-sort-key="snr"]');
+  assert(await p.locator('#trace-table th[data-sort-key="snr"]').getAttribute('aria-sort'), 'SNR header not sorted');
+  // An unknown hash explains itself.
+  await p.goto(`${BASE}/#/tools/trace/00000000deadbeef`);
+  await p.waitForSelector('#trace-out .an-empty', { timeout: 10000 });
+  await p.goto(`${BASE}/#/tools/trace/${TRACE_HASH}`);
+  await p.waitForSelector('#trace-observers');
+  await p.screenshot({ path: path.join(SHOTS, 'tools-trace-dark.png'), fullPage: true });
+  noErrors(p);
+  await p.context().close();
+});
+
+// ---- Path inspector ----
+/** postInspect calls the API from the test process (independent of the page). */
+async function postInspect(prefixes) {
+  const r = await fetch(BASE + '/api/paths/inspect', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ prefixes }) });
+  if (!r.ok) throw new Error(`POST /api/paths/inspect: HTTP ${r.status}`);
+  return r.json();
+}
+const longPath = (pk.packets || []).map((x) => { try { return JSON.parse(x.path_json || '[]'); } catch { return []; } }).find((a) => a.length >= 2);
+const PREFIXES = longPath ? longPath.slice(0, 3).map((x) => String(x).toLowerCase()) : [];
+
+await check('path inspector: scored candidates match the API, Show on Map, validation, URL state', async () => {
+  assert(PREFIXES.length >= 2, 'workload has no packet with a 2-hop path');
+  let want;
+  await waitFor('paths/inspect ready', async () => { try { want = await postInspect(PREFIXES); return true; } catch { return false; } });
+  const p = await newPage();
+  await p.goto(`${BASE}/#/tools`);
+  await p.click('#tool-path-inspector');
+  await p.waitForSelector('#pi-input');
+  // Invalid inputs are explained and nothing is sent.
+  for (const [bad, re] of [['zz', /not hexadecimal/], ['abc', /odd number/], ['2c a1b2', /same length/], ['a1b2c3d4', /longer than 3 bytes/]]) {
+    await p.fill('#pi-input', bad);
+    await p.click('#pi-go');
+    const m = await p.locator('#pi-msg').textContent();
+    assert(re.test(m), `input “${bad}”: message “${m}”`);
+  }
+  await p.fill('#pi-input', PREFIXES.join(' ').toUpperCase());
+  await p.click('#pi-go');
+  await p.waitForSelector('#pi-results', { timeout: 15000 });
+  const rows = await p.locator('#pi-table tr.pi-row').count();
+  assert(rows === want.candidates.length, `${rows} candidate rows, API ${want.candidates.length}`);
+  if (rows) {
+    const score = await p.locator('#pi-table tr.pi-row').first().locator('td').nth(1).textContent();
+    assert(score.startsWith(want.candidates[0].score.toFixed(3)), `first score ${score}, API ${want.candidates[0].score}`);
+    const hopsShown = await p.locator('#pi-table tr.pi-row').first().locator('.hop').count();
+    assert(hopsShown === want.candidates[0].path.length, `first path shows ${hopsShown} hops, API ${want.candidates[0].path.length}`);
+    // Show on Map: the markers drawn = hops of the candidate with a position (naive count over /api/nodes).
+    const nodes = (await api('/nodes?limit=5000')).nodes;
+    const gps = want.candidates[0].path.filter((k) => nodes.some((n) => n.public_key.toLowerCase() === k.toLowerCase() && typeof n.lat === 'number' && !(n.lat === 0 && n.lon === 0))).length;
+    await p.locator('#pi-table .pi-show').first().click();
+    await p.waitForSelector('#pi-map-box:not([hidden])');
+    const pts = +(await p.locator('#pi-map-box').getAttribute('data-points'));
+    assert(pts === gps, `map shows ${pts} hops, ${gps} have GPS`);
+    const markers = await p.locator('#pi-map .leaflet-marker-icon').count();
+    assert(markers === gps, `${markers} markers on the map, expected ${gps}`);
+    if (gps > 1) assert(await p.locator('#pi-map path.leaflet-interactive').count() >= 1, 'no polyline on the map');
+  }
+  assert((await p.evaluate(() => location.hash)).includes(`prefixes=${PREFIXES.join('%2C')}`), 'prefixes not in the URL');
+  await p.reload();
+  await p.waitForSelector('#pi-results', { timeout: 15000 });
+  assert(await p.locator('#pi-table tr.pi-row').count() === rows, 'reload did not restore the inspection');
+  await p.screenshot({ path: path.join(SHOTS, 'tools-path-inspector-dark.png'), fullPage: true });
+  noErrors(p);
+  await p.context().close();
+});
+
 // ---- light theme and 390×844 for every tools page ----
-const PAGES = [['perf', '#/perf', '#perf-endpoints-table']];
+const PAGES = [['perf', '#/perf', '#perf-endpoints-table'], ['tools', '#/tools', '#tool-trace'], ['trace', `#/tools/trace/${TRACE_HASH}`, '#trace-table'],
+  ['path-inspector', `#/tools/path-inspector?prefixes=${PREFIXES.join(',')}`, '#pi-results']];
 for (const [label, opts] of [['light', { theme: 'light' }], ['mobile 390×844', { theme: 'dark', viewport: { width: 390, height: 844 } }]]) {
   await check(`tools pages render in ${label} without errors`, async () => {
     const p = await newPage(opts);
