@@ -238,12 +238,15 @@ native_running() {
 docker_exists() { docker container inspect "$CONTAINER" >/dev/null 2>&1; }
 docker_running() { [ "$(docker container inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ]; }
 
+# docker_build [EXTRA DOCKER BUILD ARGS]: build $IMAGE. CORESCOPE_BUILD_TIME
+# pins the BUILD_TIME argument, so two builds (test-image: the image, then
+# its build stage) share every cached layer.
 docker_build() {
 	info "building image $IMAGE"
 	docker build -t "$IMAGE" \
 		--build-arg APP_VERSION="$(git describe --tags --always 2>/dev/null || echo unknown)" \
 		--build-arg GIT_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-		--build-arg BUILD_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$ROOT"
+		--build-arg BUILD_TIME="${CORESCOPE_BUILD_TIME:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" "$@" "$ROOT"
 }
 
 docker_create() {

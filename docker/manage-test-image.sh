@@ -42,12 +42,15 @@ cmd_test_image() {
 	trap test_image_cleanup EXIT
 	trap 'exit 130' INT TERM
 
+	local CORESCOPE_BUILD_TIME
+	# shellcheck disable=SC2034 # read by docker_build (manage.sh)
+	CORESCOPE_BUILD_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	docker_build || die "test-image: docker build failed"
 	TEST_IMAGE_TAGS+=("$IMAGE")
 	# The checker runs in the image's build stage (Go and the source are
-	# there), so the host needs nothing but Docker.
-	info "building the checker (the Dockerfile's build stage)"
-	docker build -q --target build -t "$checker" "$ROOT" >/dev/null || die "test-image: building the build stage failed"
+	# there), so the host needs nothing but Docker; same build arguments,
+	# so every layer comes from the cache of the build above.
+	IMAGE="$checker" docker_build --target build -q >/dev/null || die "test-image: building the build stage failed"
 	TEST_IMAGE_TAGS+=("$checker")
 
 	info "starting container $TEST_IMAGE_CONTAINER"
