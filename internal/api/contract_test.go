@@ -185,6 +185,7 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 		{"GET", "/api/channels/" + url.PathEscape(chans.Channels[0].Hash) + "/messages?limit=200", "", 200, &pb.ChannelMessages{}, asIs},
 		{"GET", "/api/observers", "", 200, &pb.ObserverList{}, asIs},
 		{"GET", "/api/observers/" + obs.Observers[0].ID, "", 200, &pb.Observer{}, asIs},
+		{"GET", "/api/observer?id=" + url.QueryEscape(obs.Observers[0].ID), "", 200, &pb.Observer{}, asIs},
 		{"GET", "/api/traces/" + hash, "", 200, &pb.Traces{}, asIs},
 		{"GET", "/api/iata-coords", "", 200, &pb.IataCoords{}, asIs},
 		{"GET", "/api/spec", "", 200, &structpb.Struct{}, asIs},
@@ -199,6 +200,7 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 	cases = append(cases, nodeAnalyticsContractCases(t, ts.URL, pk, obs.Observers[0].ID)...)
 	cases = append(cases, apimiscContractCases(t, ts.URL)...)
 	checkRelayFields(t, ts.URL, minRelayed)
+	spec := newSpecChecker(t, ts.URL) // every documented response is checked against /api/spec too
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			hdr := map[string]string{}
@@ -218,8 +220,10 @@ func contractRun(t *testing.T, dbPath string, minRelayed int) {
 			if err := strict.Unmarshal(adapt(t, body, c.wrap), c.msg); err != nil {
 				t.Fatalf("response does not match the contract %T: %v\nbody: %s", c.msg, err, trunc(body))
 			}
+			spec.check(t, c.method, c.path, c.status, body)
 		})
 	}
+	spec.done(t)
 }
 
 // checkRelayFields asserts that every repeater/room row of /api/nodes carries

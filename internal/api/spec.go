@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	pb "github.com/corescope/corescope/proto"
 )
 
 // routeDocs are the one-line summaries of /api/spec, keyed by "METHOD path"
@@ -59,9 +61,10 @@ var keyRoutes = map[string]bool{
 
 var pathParam = regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
 
-// buildSpec renders an OpenAPI 3.0.3 document from the route table, so it
+// buildSpec renders an OpenAPI 3.1 document from the route table, so it
 // lists exactly the routes that exist (the original documented parameters
-// that did not).
+// that did not), with response schemas generated from the proto/ contract
+// (spec_schema.go) and the shared error shape.
 func buildSpec(r *mux.Router, version string) ([]byte, error) {
 	type param struct {
 		Name     string            `json:"name"`
@@ -70,12 +73,15 @@ func buildSpec(r *mux.Router, version string) ([]byte, error) {
 		Schema   map[string]string `json:"schema"`
 	}
 	type op struct {
-		Summary    string                       `json:"summary"`
-		Tags       []string                     `json:"tags"`
-		Parameters []param                      `json:"parameters,omitempty"`
-		Security   []map[string][]string        `json:"security,omitempty"`
-		Responses  map[string]map[string]string `json:"responses"`
+		Summary    string                `json:"summary"`
+		Tags       []string              `json:"tags"`
+		Parameters []param               `json:"parameters,omitempty"`
+		Security   []map[string][]string `json:"security,omitempty"`
+		Responses  map[string]any        `json:"responses"`
 	}
+	gen := newSchemaGen()
+	errResp := map[string]any{"description": "Error: {\"error\": message}", "content": map[string]any{
+		"application/json": map[string]any{"schema": gen.ref((&pb.Error{}).ProtoReflect().Descriptor(), false)}}}
 	paths := map[string]map[string]op{}
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := route.GetPathTemplate()
@@ -91,7 +97,11 @@ func buildSpec(r *mux.Router, version string) ([]byte, error) {
 				continue
 			}
 			key := m + " " + tpl
-			o := op{Summary: routeDocs[key], Responses: map[string]map[string]string{"200": {"description": "OK (JSON, see /api/docs)"}}}
+			ok := map[string]any{"description": "OK (see /api/docs)"}
+			if d, found := routeResponses[key]; found {
+				ok["content"] = map[string]any{"application/json": map[string]any{"schema": gen.response(d)}}
+			}
+			o := op{Summary: routeDocs[key], Responses: map[string]any{"200": ok, "default": errResp}}
 			if o.Summary == "" {
 				o.Summary = tpl
 			}
@@ -121,12 +131,15 @@ func buildSpec(r *mux.Router, version string) ([]byte, error) {
 	}
 	sort.Strings(keys)
 	doc := map[string]any{
-		"openapi": "3.0.3",
+		"openapi": "3.1.0",
 		"info":    map[string]string{"title": "CoreScope API", "version": version, "description": "See /api/docs for shapes and semantics."},
 		"paths":   paths,
-		"components": map[string]any{"securitySchemes": map[string]any{
-			"ApiKeyAuth": map[string]string{"type": "apiKey", "in": "header", "name": "X-API-Key"},
-		}},
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"ApiKeyAuth": map[string]string{"type": "apiKey", "in": "header", "name": "X-API-Key"},
+			},
+			"schemas": gen.comps,
+		},
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }

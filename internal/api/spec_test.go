@@ -19,7 +19,7 @@ func TestSpecListsExactlyTheRoutes(t *testing.T) {
 		} `json:"paths"`
 	}
 	getJSON(t, ts.URL+"/api/spec", 200, &doc)
-	if doc.OpenAPI != "3.0.3" {
+	if doc.OpenAPI != "3.1.0" {
 		t.Fatalf("openapi %q", doc.OpenAPI)
 	}
 	if _, ok := doc.Paths["/api/docs"]; ok {
