@@ -105,6 +105,7 @@ router.register('traces', (p) => {
   return import('./views/traces.js').then((m) => ({ mount: (el) => m.mount(el, { ...p, parts: ['trace', p.param || ''] }), unmount: m.unmount }));
 });
 router.register('perf', v('perf'));
+router.register('audio-lab', v('audio-lab'));
 
 async function boot() {
   await loadConfig();

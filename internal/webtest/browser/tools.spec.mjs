@@ -199,9 +199,83 @@ await check('path inspector: scored candidates match the API, Show on Map, valid
   await p.context().close();
 });
 
+// ---- Audio Lab ----
+/**
+ * AUDIO_PROBE replaces window.AudioContext with a counting subclass before the app loads:
+ * contexts created, resume() calls, and oscillator start() calls (scheduled notes).
+ */
+const AUDIO_PROBE = () => {
+  const A = window.AudioContext;
+  window.__audio = { contexts: 0, resumes: 0, starts: 0 };
+  if (!A) return;
+  class Probe extends A {
+    constructor(...a) { super(...a); window.__audio.contexts++; }
+    resume() { window.__audio.resumes++; return super.resume(); }
+    createOscillator() {
+      const o = super.createOscillator();
+      const start = o.start.bind(o);
+      o.start = (...a) => { window.__audio.starts++; return start(...a); };
+      return o;
+    }
+  }
+  window.AudioContext = Probe;
+  window.webkitAudioContext = Probe;
+};
+
+await check('audio lab: no AudioContext until Play; Play schedules one note per byte; controls work', async () => {
+  const buckets = (await api('/audio-lab/buckets')).buckets;
+  const types = Object.keys(buckets);
+  const samples = types.reduce((a, k) => a + buckets[k].length, 0);
+  const p = await newPage();
+  await p.context().addInitScript(AUDIO_PROBE);
+  await p.goto(`${BASE}/#/audio-lab`);
+  await p.waitForSelector('#al-note-table', { timeout: 15000 });
+  assert(await p.locator('.al-sample').count() === samples, `sidebar lists ${await p.locator('.al-sample').count()} samples, API ${samples}`);
+  assert(await p.locator('.al-group').count() === types.length, 'one group per type');
+  // Pick a sample, move every control: still no audio.
+  const s = buckets[types[0]][buckets[types[0]].length - 1];
+  await p.click(`.al-sample[data-hash="${s.hash}"]`);
+  const bytes = Math.min(64, s.raw_hex.length / 2);
+  await p.waitForFunction((n) => document.getElementById('al-out').dataset.notes === String(n), bytes);
+  assert(await p.locator('#al-note-table tbody tr').count() === bytes, `note table rows ≠ ${bytes} bytes`);
+  assert(await p.locator('#al-viz .al-bar').count() === bytes, 'byte visualizer bars ≠ bytes');
+  await p.selectOption('#al-speed', '4');
+  await p.fill('#al-bpm', '300');
+  assert((await p.locator('#al-bpm-out').textContent()) === '300 BPM', 'BPM output not updated');
+  await p.fill('#al-vol', '20');
+  await p.selectOption('#al-voice', 'square');
+  await p.click('#al-loop');
+  assert(await p.locator('#al-loop').getAttribute('aria-pressed') === 'true', 'Loop did not toggle on');
+  await p.click('#al-loop');
+  await p.waitForTimeout(500);
+  let a = await p.evaluate(() => window.__audio);
+  assert(a.contexts === 0 && a.starts === 0 && a.resumes === 0, `audio before any click on Play: ${JSON.stringify(a)}`);
+  // Play: one AudioContext, one scheduled note per byte.
+  await p.click('#al-play');
+  a = await p.evaluate(() => window.__audio);
+  assert(a.contexts === 1, `${a.contexts} AudioContexts after Play`);
+  assert(a.starts === bytes, `${a.starts} notes scheduled, packet has ${bytes} bytes`);
+  assert(await p.locator('#al-play').getAttribute('aria-pressed') === 'true', 'Play button not pressed');
+  await p.waitForSelector('#al-note-table tr.al-cur', { timeout: 5000 });
+  // Stop, then a single note's ▶ schedules exactly one more note on the same context.
+  await p.click('#al-play');
+  assert(await p.locator('#al-play').textContent() === '▶ Play', 'Stop did not reset the button');
+  await p.locator('#al-note-table .al-note').nth(2).click();
+  a = await p.evaluate(() => window.__audio);
+  assert(a.contexts === 1 && a.starts === bytes + 1, `per-note play: ${JSON.stringify(a)}`);
+  // Loop on: the sequence is scheduled again after it ends (4x speed at 300 BPM is short).
+  await p.click('#al-loop');
+  await p.click('#al-play');
+  await p.waitForFunction((n) => window.__audio.starts >= 3 * n + 1, bytes, { timeout: 20000 });
+  await p.click('#al-play');
+  await p.screenshot({ path: path.join(SHOTS, 'tools-audio-lab-dark.png'), fullPage: true });
+  noErrors(p);
+  await p.context().close();
+});
+
 // ---- light theme and 390×844 for every tools page ----
 const PAGES = [['perf', '#/perf', '#perf-endpoints-table'], ['tools', '#/tools', '#tool-trace'], ['trace', `#/tools/trace/${TRACE_HASH}`, '#trace-table'],
-  ['path-inspector', `#/tools/path-inspector?prefixes=${PREFIXES.join(',')}`, '#pi-results']];
+  ['path-inspector', `#/tools/path-inspector?prefixes=${PREFIXES.join(',')}`, '#pi-results'], ['audio-lab', '#/audio-lab', '#al-note-table']];
 for (const [label, opts] of [['light', { theme: 'light' }], ['mobile 390×844', { theme: 'dark', viewport: { width: 390, height: 844 } }]]) {
   await check(`tools pages render in ${label} without errors`, async () => {
     const p = await newPage(opts);
