@@ -1136,6 +1136,507 @@ func (x *PathsInspect) GetStats() *InspectStats {
 	return nil
 }
 
+// GET /api/debug/affinity.
+type AffinityEdge struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	NodeA            string                 `protobuf:"bytes,1,opt,name=nodeA,proto3" json:"nodeA,omitempty"`
+	NodeAName        *string                `protobuf:"bytes,2,opt,name=nodeAName,proto3,oneof" json:"nodeAName,omitempty"`
+	NodeB            string                 `protobuf:"bytes,3,opt,name=nodeB,proto3" json:"nodeB,omitempty"`
+	NodeBName        *string                `protobuf:"bytes,4,opt,name=nodeBName,proto3,oneof" json:"nodeBName,omitempty"`
+	Prefix           string                 `protobuf:"bytes,5,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	Weight           int64                  `protobuf:"varint,6,opt,name=weight,proto3" json:"weight,omitempty"`
+	ObservationCount int64                  `protobuf:"varint,7,opt,name=observationCount,proto3" json:"observationCount,omitempty"`
+	LastSeen         string                 `protobuf:"bytes,8,opt,name=lastSeen,proto3" json:"lastSeen,omitempty"`
+	Score            float64                `protobuf:"fixed64,9,opt,name=score,proto3" json:"score,omitempty"`
+	Observers        []string               `protobuf:"bytes,10,rep,name=observers,proto3" json:"observers,omitempty"`
+	Ambiguous        bool                   `protobuf:"varint,11,opt,name=ambiguous,proto3" json:"ambiguous,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AffinityEdge) Reset() {
+	*x = AffinityEdge{}
+	mi := &file_apimisc_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinityEdge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinityEdge) ProtoMessage() {}
+
+func (x *AffinityEdge) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinityEdge.ProtoReflect.Descriptor instead.
+func (*AffinityEdge) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AffinityEdge) GetNodeA() string {
+	if x != nil {
+		return x.NodeA
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetNodeAName() string {
+	if x != nil && x.NodeAName != nil {
+		return *x.NodeAName
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetNodeB() string {
+	if x != nil {
+		return x.NodeB
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetNodeBName() string {
+	if x != nil && x.NodeBName != nil {
+		return *x.NodeBName
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetWeight() int64 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *AffinityEdge) GetObservationCount() int64 {
+	if x != nil {
+		return x.ObservationCount
+	}
+	return 0
+}
+
+func (x *AffinityEdge) GetLastSeen() string {
+	if x != nil {
+		return x.LastSeen
+	}
+	return ""
+}
+
+func (x *AffinityEdge) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *AffinityEdge) GetObservers() []string {
+	if x != nil {
+		return x.Observers
+	}
+	return nil
+}
+
+func (x *AffinityEdge) GetAmbiguous() bool {
+	if x != nil {
+		return x.Ambiguous
+	}
+	return false
+}
+
+type AffinityCandidate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pubkey        string                 `protobuf:"bytes,1,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Score         float64                `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	Jaccard       float64                `protobuf:"fixed64,4,opt,name=jaccard,proto3" json:"jaccard,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AffinityCandidate) Reset() {
+	*x = AffinityCandidate{}
+	mi := &file_apimisc_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinityCandidate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinityCandidate) ProtoMessage() {}
+
+func (x *AffinityCandidate) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinityCandidate.ProtoReflect.Descriptor instead.
+func (*AffinityCandidate) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AffinityCandidate) GetPubkey() string {
+	if x != nil {
+		return x.Pubkey
+	}
+	return ""
+}
+
+func (x *AffinityCandidate) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *AffinityCandidate) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *AffinityCandidate) GetJaccard() float64 {
+	if x != nil {
+		return x.Jaccard
+	}
+	return 0
+}
+
+type AffinityResolution struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Prefix           string                 `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	Chosen           *string                `protobuf:"bytes,2,opt,name=chosen,proto3,oneof" json:"chosen,omitempty"`
+	ChosenName       *string                `protobuf:"bytes,3,opt,name=chosenName,proto3,oneof" json:"chosenName,omitempty"`
+	ChosenScore      float64                `protobuf:"fixed64,4,opt,name=chosenScore,proto3" json:"chosenScore,omitempty"`
+	ChosenJaccard    float64                `protobuf:"fixed64,5,opt,name=chosenJaccard,proto3" json:"chosenJaccard,omitempty"`
+	Confidence       string                 `protobuf:"bytes,6,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	Candidates       []*AffinityCandidate   `protobuf:"bytes,7,rep,name=candidates,proto3" json:"candidates,omitempty"`
+	Ratio            float64                `protobuf:"fixed64,8,opt,name=ratio,proto3" json:"ratio,omitempty"`
+	ThresholdApplied float64                `protobuf:"fixed64,9,opt,name=thresholdApplied,proto3" json:"thresholdApplied,omitempty"`
+	Method           string                 `protobuf:"bytes,10,opt,name=method,proto3" json:"method,omitempty"`
+	Tier             string                 `protobuf:"bytes,11,opt,name=tier,proto3" json:"tier,omitempty"`
+	KnownNode        bool                   `protobuf:"varint,12,opt,name=knownNode,proto3" json:"knownNode,omitempty"`
+	KnownNodeName    *string                `protobuf:"bytes,13,opt,name=knownNodeName,proto3,oneof" json:"knownNodeName,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *AffinityResolution) Reset() {
+	*x = AffinityResolution{}
+	mi := &file_apimisc_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinityResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinityResolution) ProtoMessage() {}
+
+func (x *AffinityResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinityResolution.ProtoReflect.Descriptor instead.
+func (*AffinityResolution) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AffinityResolution) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetChosen() string {
+	if x != nil && x.Chosen != nil {
+		return *x.Chosen
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetChosenName() string {
+	if x != nil && x.ChosenName != nil {
+		return *x.ChosenName
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetChosenScore() float64 {
+	if x != nil {
+		return x.ChosenScore
+	}
+	return 0
+}
+
+func (x *AffinityResolution) GetChosenJaccard() float64 {
+	if x != nil {
+		return x.ChosenJaccard
+	}
+	return 0
+}
+
+func (x *AffinityResolution) GetConfidence() string {
+	if x != nil {
+		return x.Confidence
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetCandidates() []*AffinityCandidate {
+	if x != nil {
+		return x.Candidates
+	}
+	return nil
+}
+
+func (x *AffinityResolution) GetRatio() float64 {
+	if x != nil {
+		return x.Ratio
+	}
+	return 0
+}
+
+func (x *AffinityResolution) GetThresholdApplied() float64 {
+	if x != nil {
+		return x.ThresholdApplied
+	}
+	return 0
+}
+
+func (x *AffinityResolution) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *AffinityResolution) GetKnownNode() bool {
+	if x != nil {
+		return x.KnownNode
+	}
+	return false
+}
+
+func (x *AffinityResolution) GetKnownNodeName() string {
+	if x != nil && x.KnownNodeName != nil {
+		return *x.KnownNodeName
+	}
+	return ""
+}
+
+type AffinityStats struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	TotalEdges        int64                  `protobuf:"varint,1,opt,name=totalEdges,proto3" json:"totalEdges,omitempty"`
+	TotalNodes        int64                  `protobuf:"varint,2,opt,name=totalNodes,proto3" json:"totalNodes,omitempty"`
+	ResolvedCount     int64                  `protobuf:"varint,3,opt,name=resolvedCount,proto3" json:"resolvedCount,omitempty"`
+	AmbiguousCount    int64                  `protobuf:"varint,4,opt,name=ambiguousCount,proto3" json:"ambiguousCount,omitempty"`
+	UnresolvedCount   int64                  `protobuf:"varint,5,opt,name=unresolvedCount,proto3" json:"unresolvedCount,omitempty"`
+	AvgConfidence     float64                `protobuf:"fixed64,6,opt,name=avgConfidence,proto3" json:"avgConfidence,omitempty"`
+	ColdStartCoverage float64                `protobuf:"fixed64,7,opt,name=coldStartCoverage,proto3" json:"coldStartCoverage,omitempty"`
+	CacheAge          string                 `protobuf:"bytes,8,opt,name=cacheAge,proto3" json:"cacheAge,omitempty"`
+	LastRebuild       string                 `protobuf:"bytes,9,opt,name=lastRebuild,proto3" json:"lastRebuild,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *AffinityStats) Reset() {
+	*x = AffinityStats{}
+	mi := &file_apimisc_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinityStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinityStats) ProtoMessage() {}
+
+func (x *AffinityStats) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinityStats.ProtoReflect.Descriptor instead.
+func (*AffinityStats) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AffinityStats) GetTotalEdges() int64 {
+	if x != nil {
+		return x.TotalEdges
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetTotalNodes() int64 {
+	if x != nil {
+		return x.TotalNodes
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetResolvedCount() int64 {
+	if x != nil {
+		return x.ResolvedCount
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetAmbiguousCount() int64 {
+	if x != nil {
+		return x.AmbiguousCount
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetUnresolvedCount() int64 {
+	if x != nil {
+		return x.UnresolvedCount
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetAvgConfidence() float64 {
+	if x != nil {
+		return x.AvgConfidence
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetColdStartCoverage() float64 {
+	if x != nil {
+		return x.ColdStartCoverage
+	}
+	return 0
+}
+
+func (x *AffinityStats) GetCacheAge() string {
+	if x != nil {
+		return x.CacheAge
+	}
+	return ""
+}
+
+func (x *AffinityStats) GetLastRebuild() string {
+	if x != nil {
+		return x.LastRebuild
+	}
+	return ""
+}
+
+type DebugAffinity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Edges         []*AffinityEdge        `protobuf:"bytes,1,rep,name=edges,proto3" json:"edges,omitempty"`
+	Resolutions   []*AffinityResolution  `protobuf:"bytes,2,rep,name=resolutions,proto3" json:"resolutions,omitempty"`
+	Stats         *AffinityStats         `protobuf:"bytes,3,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DebugAffinity) Reset() {
+	*x = DebugAffinity{}
+	mi := &file_apimisc_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DebugAffinity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DebugAffinity) ProtoMessage() {}
+
+func (x *DebugAffinity) ProtoReflect() protoreflect.Message {
+	mi := &file_apimisc_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DebugAffinity.ProtoReflect.Descriptor instead.
+func (*DebugAffinity) Descriptor() ([]byte, []int) {
+	return file_apimisc_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DebugAffinity) GetEdges() []*AffinityEdge {
+	if x != nil {
+		return x.Edges
+	}
+	return nil
+}
+
+func (x *DebugAffinity) GetResolutions() []*AffinityResolution {
+	if x != nil {
+		return x.Resolutions
+	}
+	return nil
+}
+
+func (x *DebugAffinity) GetStats() *AffinityStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
 var File_apimisc_proto protoreflect.FileDescriptor
 
 const file_apimisc_proto_rawDesc = "" +
@@ -1259,7 +1760,72 @@ const file_apimisc_proto_rawDesc = "" +
 	"candidates\x18\x01 \x03(\v2\x1e.corescope.v1.InspectCandidateR\n" +
 	"candidates\x120\n" +
 	"\x05input\x18\x02 \x01(\v2\x1a.corescope.v1.InspectInputR\x05input\x120\n" +
-	"\x05stats\x18\x03 \x01(\v2\x1a.corescope.v1.InspectStatsR\x05statsB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
+	"\x05stats\x18\x03 \x01(\v2\x1a.corescope.v1.InspectStatsR\x05stats\"\xe6\x02\n" +
+	"\fAffinityEdge\x12\x14\n" +
+	"\x05nodeA\x18\x01 \x01(\tR\x05nodeA\x12!\n" +
+	"\tnodeAName\x18\x02 \x01(\tH\x00R\tnodeAName\x88\x01\x01\x12\x14\n" +
+	"\x05nodeB\x18\x03 \x01(\tR\x05nodeB\x12!\n" +
+	"\tnodeBName\x18\x04 \x01(\tH\x01R\tnodeBName\x88\x01\x01\x12\x16\n" +
+	"\x06prefix\x18\x05 \x01(\tR\x06prefix\x12\x16\n" +
+	"\x06weight\x18\x06 \x01(\x03R\x06weight\x12*\n" +
+	"\x10observationCount\x18\a \x01(\x03R\x10observationCount\x12\x1a\n" +
+	"\blastSeen\x18\b \x01(\tR\blastSeen\x12\x14\n" +
+	"\x05score\x18\t \x01(\x01R\x05score\x12\x1c\n" +
+	"\tobservers\x18\n" +
+	" \x03(\tR\tobservers\x12\x1c\n" +
+	"\tambiguous\x18\v \x01(\bR\tambiguousB\f\n" +
+	"\n" +
+	"_nodeANameB\f\n" +
+	"\n" +
+	"_nodeBName\"}\n" +
+	"\x11AffinityCandidate\x12\x16\n" +
+	"\x06pubkey\x18\x01 \x01(\tR\x06pubkey\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\x12\x18\n" +
+	"\ajaccard\x18\x04 \x01(\x01R\ajaccardB\a\n" +
+	"\x05_name\"\xfa\x03\n" +
+	"\x12AffinityResolution\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\x12\x1b\n" +
+	"\x06chosen\x18\x02 \x01(\tH\x00R\x06chosen\x88\x01\x01\x12#\n" +
+	"\n" +
+	"chosenName\x18\x03 \x01(\tH\x01R\n" +
+	"chosenName\x88\x01\x01\x12 \n" +
+	"\vchosenScore\x18\x04 \x01(\x01R\vchosenScore\x12$\n" +
+	"\rchosenJaccard\x18\x05 \x01(\x01R\rchosenJaccard\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x06 \x01(\tR\n" +
+	"confidence\x12?\n" +
+	"\n" +
+	"candidates\x18\a \x03(\v2\x1f.corescope.v1.AffinityCandidateR\n" +
+	"candidates\x12\x14\n" +
+	"\x05ratio\x18\b \x01(\x01R\x05ratio\x12*\n" +
+	"\x10thresholdApplied\x18\t \x01(\x01R\x10thresholdApplied\x12\x16\n" +
+	"\x06method\x18\n" +
+	" \x01(\tR\x06method\x12\x12\n" +
+	"\x04tier\x18\v \x01(\tR\x04tier\x12\x1c\n" +
+	"\tknownNode\x18\f \x01(\bR\tknownNode\x12)\n" +
+	"\rknownNodeName\x18\r \x01(\tH\x02R\rknownNodeName\x88\x01\x01B\t\n" +
+	"\a_chosenB\r\n" +
+	"\v_chosenNameB\x10\n" +
+	"\x0e_knownNodeName\"\xd9\x02\n" +
+	"\rAffinityStats\x12\x1e\n" +
+	"\n" +
+	"totalEdges\x18\x01 \x01(\x03R\n" +
+	"totalEdges\x12\x1e\n" +
+	"\n" +
+	"totalNodes\x18\x02 \x01(\x03R\n" +
+	"totalNodes\x12$\n" +
+	"\rresolvedCount\x18\x03 \x01(\x03R\rresolvedCount\x12&\n" +
+	"\x0eambiguousCount\x18\x04 \x01(\x03R\x0eambiguousCount\x12(\n" +
+	"\x0funresolvedCount\x18\x05 \x01(\x03R\x0funresolvedCount\x12$\n" +
+	"\ravgConfidence\x18\x06 \x01(\x01R\ravgConfidence\x12,\n" +
+	"\x11coldStartCoverage\x18\a \x01(\x01R\x11coldStartCoverage\x12\x1a\n" +
+	"\bcacheAge\x18\b \x01(\tR\bcacheAge\x12 \n" +
+	"\vlastRebuild\x18\t \x01(\tR\vlastRebuild\"\xb8\x01\n" +
+	"\rDebugAffinity\x120\n" +
+	"\x05edges\x18\x01 \x03(\v2\x1a.corescope.v1.AffinityEdgeR\x05edges\x12B\n" +
+	"\vresolutions\x18\x02 \x03(\v2 .corescope.v1.AffinityResolutionR\vresolutions\x121\n" +
+	"\x05stats\x18\x03 \x01(\v2\x1b.corescope.v1.AffinityStatsR\x05statsB2Z0github.com/corescope/corescope/proto;corescopepbb\x06proto3"
 
 var (
 	file_apimisc_proto_rawDescOnce sync.Once
@@ -1273,7 +1839,7 @@ func file_apimisc_proto_rawDescGZIP() []byte {
 	return file_apimisc_proto_rawDescData
 }
 
-var file_apimisc_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_apimisc_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_apimisc_proto_goTypes = []any{
 	(*DroppedPacket)(nil),      // 0: corescope.v1.DroppedPacket
 	(*DroppedPacketList)(nil),  // 1: corescope.v1.DroppedPacketList
@@ -1291,25 +1857,34 @@ var file_apimisc_proto_goTypes = []any{
 	(*InspectInput)(nil),       // 13: corescope.v1.InspectInput
 	(*InspectStats)(nil),       // 14: corescope.v1.InspectStats
 	(*PathsInspect)(nil),       // 15: corescope.v1.PathsInspect
-	nil,                        // 16: corescope.v1.AudioLabBuckets.BucketsEntry
+	(*AffinityEdge)(nil),       // 16: corescope.v1.AffinityEdge
+	(*AffinityCandidate)(nil),  // 17: corescope.v1.AffinityCandidate
+	(*AffinityResolution)(nil), // 18: corescope.v1.AffinityResolution
+	(*AffinityStats)(nil),      // 19: corescope.v1.AffinityStats
+	(*DebugAffinity)(nil),      // 20: corescope.v1.DebugAffinity
+	nil,                        // 21: corescope.v1.AudioLabBuckets.BucketsEntry
 }
 var file_apimisc_proto_depIdxs = []int32{
 	0,  // 0: corescope.v1.DroppedPacketList.items:type_name -> corescope.v1.DroppedPacket
 	3,  // 1: corescope.v1.PruneGeoFilter.nodes:type_name -> corescope.v1.PruneNode
 	6,  // 2: corescope.v1.AudioSampleList.items:type_name -> corescope.v1.AudioSample
-	16, // 3: corescope.v1.AudioLabBuckets.buckets:type_name -> corescope.v1.AudioLabBuckets.BucketsEntry
+	21, // 3: corescope.v1.AudioLabBuckets.buckets:type_name -> corescope.v1.AudioLabBuckets.BucketsEntry
 	9,  // 4: corescope.v1.InspectHopEvidence.alternatives:type_name -> corescope.v1.InspectAlternative
 	10, // 5: corescope.v1.InspectEvidence.perHop:type_name -> corescope.v1.InspectHopEvidence
 	11, // 6: corescope.v1.InspectCandidate.evidence:type_name -> corescope.v1.InspectEvidence
 	12, // 7: corescope.v1.PathsInspect.candidates:type_name -> corescope.v1.InspectCandidate
 	13, // 8: corescope.v1.PathsInspect.input:type_name -> corescope.v1.InspectInput
 	14, // 9: corescope.v1.PathsInspect.stats:type_name -> corescope.v1.InspectStats
-	7,  // 10: corescope.v1.AudioLabBuckets.BucketsEntry.value:type_name -> corescope.v1.AudioSampleList
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	17, // 10: corescope.v1.AffinityResolution.candidates:type_name -> corescope.v1.AffinityCandidate
+	16, // 11: corescope.v1.DebugAffinity.edges:type_name -> corescope.v1.AffinityEdge
+	18, // 12: corescope.v1.DebugAffinity.resolutions:type_name -> corescope.v1.AffinityResolution
+	19, // 13: corescope.v1.DebugAffinity.stats:type_name -> corescope.v1.AffinityStats
+	7,  // 14: corescope.v1.AudioLabBuckets.BucketsEntry.value:type_name -> corescope.v1.AudioSampleList
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_apimisc_proto_init() }
@@ -1322,13 +1897,16 @@ func file_apimisc_proto_init() {
 	file_apimisc_proto_msgTypes[4].OneofWrappers = []any{}
 	file_apimisc_proto_msgTypes[5].OneofWrappers = []any{}
 	file_apimisc_proto_msgTypes[6].OneofWrappers = []any{}
+	file_apimisc_proto_msgTypes[16].OneofWrappers = []any{}
+	file_apimisc_proto_msgTypes[17].OneofWrappers = []any{}
+	file_apimisc_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_apimisc_proto_rawDesc), len(file_apimisc_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

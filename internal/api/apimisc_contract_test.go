@@ -32,6 +32,8 @@ func apimiscContractCases(t *testing.T, base string) []contractCase {
 		{"POST", "/api/paths/inspect", `{"prefixes":` + hops + `}`, 200, &pb.PathsInspect{}, asIs},
 		{"POST", "/api/paths/inspect", `{"prefixes":["abc"]}`, 400, &pb.Error{}, asIs},
 		{"GET", "/api/audio-lab/buckets", "", 200, &pb.AudioLabBuckets{}, audioBuckets},
+		{"GET", "/api/debug/affinity", "", 200, &pb.DebugAffinity{}, asIs},
+		{"GET", "/api/debug/affinity?prefix=zz", "", 400, &pb.Error{}, asIs},
 		{"GET", "/api/perf/sqlite", "", 200, &pb.PerfSqlite{}, asIs},
 		{"GET", "/api/dropped-packets", "", 200, &pb.DroppedPacketList{}, items},
 		{"POST", "/api/admin/prune-geo-filter", "", 200, &pb.PruneGeoFilter{}, asIs},

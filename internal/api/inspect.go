@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/corescope/corescope/internal/inspect"
+	"github.com/corescope/corescope/internal/store"
 )
 
 // genMemo holds one value per store generation. get builds it under the
@@ -91,8 +92,36 @@ func (s *Server) pathsInspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sn := st.Snapshot()
-	g := s.inspect.graph.get(sn.Gen, func() *inspect.Graph { return inspect.NewGraph(sn) })
-	writeJSON(w, http.StatusOK, inspect.Inspect(sn, g, prefixes, limit, s.now()))
+	writeJSON(w, http.StatusOK, inspect.Inspect(sn, s.edgeGraph(sn), prefixes, limit, s.now()))
+}
+
+// edgeGraph is the snapshot generation's neighbour-edge index.
+func (s *Server) edgeGraph(sn *store.Snapshot) *inspect.Graph {
+	return s.inspect.graph.get(sn.Gen, func() *inspect.Graph {
+		g := inspect.NewGraph(sn)
+		g.Built = s.now()
+		return g
+	})
+}
+
+// debugAffinity serves GET /api/debug/affinity (API key).
+func (s *Server) debugAffinity(w http.ResponseWriter, r *http.Request) {
+	st, err := s.getStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := inspect.AffinityFilter{Prefix: q.Get("prefix"), Node: q.Get("node")}
+	if f.Prefix != "" {
+		if _, err := hex.DecodeString(f.Prefix); err != nil || len(f.Prefix) > 6 {
+			s.writeError(w, r, badRequest("prefix must be 1-3 bytes of hex"))
+			return
+		}
+	}
+	sn := st.Snapshot()
+	g := s.edgeGraph(sn)
+	writeJSON(w, http.StatusOK, inspect.DebugAffinity(sn, g, f, g.Built, s.now()))
 }
 
 // inspectPrefixes validates and lower-cases the hop prefixes: 1–64 of them,
@@ -128,4 +157,6 @@ func inspectPrefixes(in []string) ([]string, error) {
 func init() {
 	routeDocs["POST /api/paths/inspect"] = "Which repeater chains can a list of hop prefixes stand for (beam search)"
 	routeDocs["GET /api/audio-lab/buckets"] = "Sample packets per payload type for the audio lab"
+	routeDocs["GET /api/debug/affinity"] = "Neighbour edges and how each hop prefix resolves on their evidence"
+	keyRoutes["GET /api/debug/affinity"] = true
 }

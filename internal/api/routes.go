@@ -125,6 +125,7 @@ func (s *Server) routes() http.Handler {
 	get("/backup", s.requireKey(s.backup))
 	post("/paths/inspect", s.pathsInspect)
 	get("/audio-lab/buckets", s.audioLabBuckets)
+	get("/debug/affinity", s.requireKey(s.debugAffinity))
 
 	spec, err := buildSpec(r, s.version.Version)
 	if err != nil {

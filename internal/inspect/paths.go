@@ -32,8 +32,10 @@ const (
 
 // Graph is the neighbour graph as adjacency, built once per snapshot.
 type Graph struct {
-	adj  map[string]map[string]store.NeighborEdge
-	best map[string]store.NeighborEdge // each endpoint's strongest edge
+	// Built is when the index was built (the affinity view's cache age).
+	Built time.Time
+	adj   map[string]map[string]store.NeighborEdge
+	best  map[string]store.NeighborEdge // each endpoint's strongest edge
 }
 
 // NewGraph indexes the snapshot's neighbour edges.
