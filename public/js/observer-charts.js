@@ -2,7 +2,7 @@
 // range select (24 h / 3 d / 7 d / 30 d), four Chart.js charts from
 // GET /api/observers/{id}/analytics?days=N (packets over time, packet types, unique nodes heard,
 // SNR distribution) and the ⏰ Clock Offset section from GET /api/observers/clock-skew.
-import { h, clear } from './dom.js';
+import { h, clear, replace } from './dom.js';
 import { api, qs } from './api.js';
 import { chartCard, chartSet, axis } from './chartjs.js';
 import { PALETTE } from './views/analytics/charts.js';
@@ -24,15 +24,15 @@ export function offsetText(sec) {
 export const offsetSeverity = (sec) => (Math.abs(sec) < 300 ? 'ok' : Math.abs(sec) < 3600 ? 'warning' : 'critical');
 
 function clockSection(el, id) {
-  clear(el).append(h('h2', null, '⏰ Clock Offset'), h('p', { class: 'loading' }, 'Loading clock offset…'));
+  replace(el, h('h2', null, '⏰ Clock Offset'), h('p', { class: 'loading' }, 'Loading clock offset…'));
   api('/observers/clock-skew', { ttl: 60000 }).then((list) => {
     const r = (Array.isArray(list) ? list : []).find((x) => x.observerID === id);
-    clear(el).append(h('h2', null, '⏰ Clock Offset'),
+    replace(el, h('h2', null, '⏰ Clock Offset'),
       r ? h('p', { id: 'observer-clock-offset' }, h('span', { class: `sev sev-${offsetSeverity(r.offsetSec)}` }, offsetSeverity(r.offsetSec)), ' ',
         h('strong', null, offsetText(r.offsetSec)), ` (${r.offsetSec > 0 ? 'observer clock ahead' : r.offsetSec < 0 ? 'observer clock behind' : 'in sync'}), from ${num(r.samples)} samples`,
         h('span', { class: 'muted' }, ' — estimated from the timestamps this observer reports for adverts other observers also heard.'))
         : empty('No clock offset estimate for this observer yet (it needs adverts that several observers heard).'));
-  }, (e) => { clear(el).append(h('h2', null, '⏰ Clock Offset'), failure(e, 'The clock offset')); });
+  }, (e) => { replace(el, h('h2', null, '⏰ Clock Offset'), failure(e, 'The clock offset')); });
 }
 
 /**
@@ -47,7 +47,7 @@ export function renderObserverCharts(el, id, opts = {}) {
   sel.value = String(days);
   const body = h('div', { class: 'an-grid' });
   const clock = h('div', { class: 'section clock-offset' });
-  clear(el).append(h('div', { class: 'page-head' }, h('h2', null, '📈 Activity'), h('span', { class: 'spacer' }), h('label', { class: 'an-filter' }, 'Range ', sel)), body, clock);
+  replace(el, h('div', { class: 'page-head' }, h('h2', null, '📈 Activity'), h('span', { class: 'spacer' }), h('label', { class: 'an-filter' }, 'Range ', sel)), body, clock);
   const load = async () => {
     const my = ++seq;
     charts.destroy();

@@ -292,6 +292,9 @@ for (const [id, tc] of Object.entries(TAB_CHECKS)) {
     const data = await Promise.all(tc.apis.map((a) => api(a)));
     const ms = await openTab(dark, id);
     await tc.verify(dark, data);
+    // Missing values must read "—" or an explanation, never leak as JS literals.
+    const junk = (await dark.locator('#an-content').innerText()).match(/\b(undefined|null|NaN)\b|\[object /);
+    assert(!junk, `tab ${id} shows "${junk && junk[0]}"`);
     console.log(`MEASURE analytics tab ${id}: fetched and rendered in ${ms} ms`);
     assert(ms < 1000, `tab ${id} took ${ms} ms to fetch and render`);
     await dark.screenshot({ path: path.join(SHOTS, `analytics-dark-${id}.png`), fullPage: true });
@@ -328,6 +331,25 @@ if (TAB_CHECKS['neighbor-graph']) {
     await p.screenshot({ path: path.join(SHOTS, 'analytics-dark-neighbor-graph-400.png') });
     noErrors(p, 'neighbor graph perf');
     await p.context().close();
+  });
+}
+
+if (TAB_CHECKS.rf) {
+  await check('analytics: the window select refetches with window= and redraws from that answer', async () => {
+    dark.errors = [];
+    await openTab(dark, 'rf');
+    const rf24 = await api('/analytics/rf?window=24h');
+    const req = dark.waitForRequest((r) => r.url().includes('/api/analytics/rf?window=24h'));
+    await dark.selectOption('#an-window', '24h');
+    await req;
+    await dark.waitForFunction(() => document.querySelector('#an-content')?.dataset.ready === 'rf' && !document.querySelector('#an-content .loading'));
+    assert(dark.url().includes('window=24h'), `URL lacks the window: ${dark.url()}`);
+    await eqMarks(dark, 'snr-histogram', bins(rf24.snrValues), 'SNR histogram (24 h)');
+    await eqMarks(dark, 'packet-sizes', bins(rf24.packetSizes), 'packet sizes (24 h)');
+    await dark.reload();
+    await dark.waitForFunction(() => document.querySelector('#an-content')?.dataset.ready === 'rf', null, { timeout: 20000 });
+    assert(await dark.locator('#an-window').inputValue() === '24h', 'window not restored after reload');
+    noErrors(dark, 'window select');
   });
 }
 
@@ -369,10 +391,19 @@ await check('compare: set overlap of two observers matches the packets API', asy
   assert(obs.length >= 2, `need two observers, have ${obs.length}`);
   const [a, b] = obs;
   dark.errors = [];
+  // Compute the expected overlap from the very answers the page received (live traffic between
+  // two fetches could otherwise change the sets), with a plain set loop independent of the page.
+  const got = new Map();
+  const onRes = async (r) => {
+    if (!r.url().includes('/api/packets?')) return;
+    got.set(new URL(r.url()).searchParams.get('observer'), r.json());
+  };
+  dark.on('response', onRes);
   await dark.goto(`${BASE}/#/compare?a=${encodeURIComponent(a.id)}&b=${encodeURIComponent(b.id)}`);
   await dark.waitForSelector('#compare-cards', { timeout: 20000 });
-  const since = new Date(Date.now() - 24 * 3600e3).toISOString();
-  const [pa, pb] = await Promise.all([a, b].map((o) => api(`/packets?observer=${encodeURIComponent(o.id)}&since=${encodeURIComponent(since)}&limit=20000`)));
+  dark.off('response', onRes);
+  assert(got.has(a.id) && got.has(b.id), `the page did not request both observers' packets (${[...got.keys()].join(', ')})`);
+  const [pa, pb] = await Promise.all([got.get(a.id), got.get(b.id)]);
   const A = new Set(pa.packets.map((x) => x.hash)); const B = new Set(pb.packets.map((x) => x.hash));
   let both = 0;
   for (const x of A) if (B.has(x)) both++;

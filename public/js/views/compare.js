@@ -1,7 +1,7 @@
 // Observer comparison (#/compare?a={id}&b={id}, UI.md §10): the packets each of two observers
 // heard in the last 24 h (GET /api/packets?observer=&since=&limit=), compared by hash: seen by
 // both, only A, only B; optional route filter (flood / direct) and sub-tabs with packet tables.
-import { h, clear, tablist } from '../dom.js';
+import { h, clear, tablist, replace } from '../dom.js';
 import { api, qs } from '../api.js';
 import { parse, setQuery } from '../router.js';
 import { failure, empty } from './analytics/common.js';
@@ -52,14 +52,14 @@ async function compare() {
   const view = h('div', { role: 'tabpanel' });
   const show = (which) => {
     if (which === 'summary') {
-      clear(view).append(h('p', null, `In the last 24 h ${nA} heard ${num(A.size)} transmissions and ${nB} heard ${num(B.size)}; ${num(both.length)} were heard by both${pct(both.length)}.`),
+      replace(view, h('p', null, `In the last 24 h ${nA} heard ${num(A.size)} transmissions and ${nB} heard ${num(B.size)}; ${num(both.length)} were heard by both${pct(both.length)}.`),
         h('p', { class: 'an-note' }, 'A packet only one observer hears points at a coverage difference (range, antenna, or the observer being down).'),
         capped ? h('p', { class: 'an-note' }, `The server returned at most ${num(capped)} packets per observer: older packets of the busier observer are not compared.`) : null);
     } else if (which === 'both') clear(view).appendChild(table(both, () => `${nA} + ${nB}`));
     else if (which === 'a') clear(view).appendChild(table(onlyA, () => nA));
     else clear(view).appendChild(table(onlyB, () => nB));
   };
-  clear(S.out).append(
+  replace(S.out, 
     h('div', { class: 'an-stats', id: 'compare-cards', dataset: { both: String(both.length), onlyA: String(onlyA.length), onlyB: String(onlyB.length) } },
       cardEl('Seen by both', both.length, 'same hash at both observers', 'cmp-both'),
       cardEl(`Only ${nA}`, onlyA.length, 'missed by B', 'cmp-only-a'),

@@ -1,7 +1,7 @@
 // Node analytics (#/nodes/{pk}/analytics, UI.md §8): six stat cards and eight charts from
 // GET /api/nodes/{pk}/analytics?days=N and /battery?days=N; window buttons 24h / 7d / 30d / All
 // (kept in the URL as ?days=). Charts are Chart.js canvases rebuilt on window and theme change.
-import { h, clear } from '../dom.js';
+import { h, clear, replace } from '../dom.js';
 import { api, qs } from '../api.js';
 import { setQuery } from '../router.js';
 import { chartCard, chartSet, axis, loadChart } from '../chartjs.js';
@@ -187,7 +187,7 @@ async function load() {
   const n = a.node || {};
   const name = n.name || String(pk).slice(0, 8);
   S.title.textContent = `📊 ${name} — Analytics`;
-  clear(S.back).append(h('a', { href: `#/nodes/${encodeURIComponent(n.public_key || pk)}` }, `← Back to ${name}`));
+  replace(S.back, h('a', { href: `#/nodes/${encodeURIComponent(n.public_key || pk)}` }, `← Back to ${name}`));
   draw(a, bat);
 }
 

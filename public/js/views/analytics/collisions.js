@@ -1,7 +1,7 @@
 // Hash Issues tab (/api/analytics/hash-collisions): inconsistent hash sizes, the 16×16 hash
 // usage matrix (1-byte prefixes; for 2 bytes the cells group by first byte), and the collisions
 // actually observed among repeaters of the same size.
-import { h, clear } from '../../dom.js';
+import { h, clear, replace } from '../../dom.js';
 import { get, card, empty, sortTable, nodeLink, num } from './common.js';
 
 const HEX = '0123456789ABCDEF';
@@ -29,7 +29,7 @@ function matrix(cellInfo, detail) {
       b.addEventListener('click', () => {
         if (pressed) pressed.setAttribute('aria-pressed', 'false');
         pressed = b; b.setAttribute('aria-pressed', 'true');
-        clear(detail).append(h('h4', null, `Prefix ${key}`), h('p', null, info.label), info.nodes.length ? nodeList(info.nodes) : null);
+        replace(detail, h('h4', null, `Prefix ${key}`), h('p', null, info.label), info.nodes.length ? nodeList(info.nodes) : null);
       });
       grid.appendChild(b);
     }

@@ -1,7 +1,7 @@
 // Prefix Tool tab: hash prefix planning over the repeater list (/api/nodes, role repeater/room)
 // and the hash-size statistics. Network overview per 1/2/3-byte size, "check a prefix" and
 // "generate an available prefix" (never a reserved one: 00 and FF).
-import { h, clear } from '../../dom.js';
+import { h, clear, replace } from '../../dom.js';
 import { get, card, empty, sortTable, nodeLink, num } from './common.js';
 import { roleKey } from '../../format.js';
 
@@ -69,7 +69,7 @@ export async function render(ctx) {
     }
     if (!free.length) { gout.textContent = `No free ${size}-byte prefix: every value is in use.`; return; }
     const pick = free[Math.floor(Math.random() * free.length)];
-    clear(gout).append('Suggested prefix: ', h('strong', { class: 'mono' }, pick), size === 1 ? ` (${free.length} of 254 usable 1-byte prefixes are free)` : ' (no repeater uses it)');
+    replace(gout, 'Suggested prefix: ', h('strong', { class: 'mono' }, pick), size === 1 ? ` (${free.length} of 254 usable 1-byte prefixes are free)` : ' (no repeater uses it)');
   };
   ctx.el.appendChild(card('🎲 Generate Available Prefix', 'Suggests a prefix no known repeater uses (reserved 00 and FF excluded). Generate keys until the public key starts with it.',
     [h('div', { class: 'an-toolbar' }, gsize, h('button', { type: 'button', class: 'btn', onclick: gen }, 'Generate')), gout], { id: 'prefix-generate' }));

@@ -2,7 +2,7 @@
 // (/api/observers/metrics/summary?window=), and for the selected observer the detail charts
 // (/api/observers/{id}/metrics?since=&until=&resolution=): noise floor, TX/RX airtime, receive
 // error rate and battery, with reboot markers. URL keeps range, observer, from and to.
-import { h, clear } from '../../dom.js';
+import { h, clear, replace } from '../../dom.js';
 import { get, card, grid, empty, num, fixed } from './common.js';
 import { line, legend, sparkline, PALETTE } from './charts.js';
 import { parseTime, absTime } from '../../format.js';
@@ -90,7 +90,7 @@ export async function render(ctx) {
       return card(title, desc, has ? [line({ series, width: W, time: true, markers: (m.reboots || []).map(parseTime), markerLabel: 'Reboot', xLabel: 'Time (UTC)', yLabel, label: `${title} of ${m.observer_name || selected}, ${ms.length} samples` }), series.length > 1 ? legend(series) : null]
         : empty(`No ${title.toLowerCase()} samples in this range.`), { id, chart: id });
     };
-    clear(detail).append(
+    replace(detail, 
       h('h3', null, `📡 ${m.observer_name || selected}`),
       h('p', { class: 'an-note', id: 'rfh-summary' },
         `NF ${nf ? `${fixed(nf.cur)} dBm (avg ${fixed(nf.avg)}, min ${fixed(nf.min)}, max ${fixed(nf.max)})` : '—'} · TX ${tx ? fixed(tx.avg, 2) + '%' : '—'} · RX ${rx ? fixed(rx.avg, 2) + '%' : '—'} · Err ${er ? fixed(er.avg, 2) + '%' : '—'} · Batt ${bt ? bt.cur + ' mV' : '—'}`,

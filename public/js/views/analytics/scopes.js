@@ -1,6 +1,6 @@
 // Scopes tab (/api/scope-stats?window=1h|24h|7d, refreshed every 30 s): transport-route
 // transmissions with and without a region scope, over time and by region.
-import { h, clear } from '../../dom.js';
+import { h, clear, replace } from '../../dom.js';
 import { get, card, stats, stat, empty, sortTable, num } from './common.js';
 import { api, qs } from '../../api.js';
 import { line, legend, PALETTE } from './charts.js';
@@ -20,7 +20,7 @@ export async function render(ctx) {
       { name: 'Scoped', color: PALETTE[2], points: ts.map((p) => [parseTime(p.t), p.scoped]) },
       { name: 'Unscoped', color: PALETTE[1], points: ts.map((p) => [parseTime(p.t), p.unscoped]) },
     ];
-    clear(box).append(
+    replace(box, 
       stats(stat('Transport total', num(s.transportTotal), 'transport-route transmissions'),
         stat('Scoped', num(s.scoped), `${pct(s.scoped, s.transportTotal)} (${num(s.unknownScope)} unknown scope)`),
         stat('Unscoped', num(s.unscoped), pct(s.unscoped, s.transportTotal))),

@@ -1,7 +1,7 @@
 // Route Patterns tab: the most common sub-paths (pairs, triples, quads, 5+ hops) from
 // /api/analytics/subpaths-bulk; a row opens a detail panel (/api/analytics/subpath-detail) with
 // hop distances, a mini map of the route, observer signal, activity by hour and parent paths.
-import { h, clear, trapFocus, slideOver } from '../../dom.js';
+import { h, clear, trapFocus, slideOver, replace } from '../../dom.js';
 import { get, card, empty, num, fixed } from './common.js';
 import { bars } from './charts.js';
 import { createMap, roleIcon, bindTip } from '../../mapbase.js';
@@ -65,7 +65,7 @@ export async function render(ctx) {
     }
     const mapBox = nodes.filter(hasGPS).length >= 1 && window.L ? h('div', { class: 'an-minimap', role: 'img', 'aria-label': `Map of route ${named}` }) : null;
     const sig = r.signal || {};
-    clear(detail).append(
+    replace(detail, 
       h('div', { class: 'detail-head' }, h('h2', { id: 'sp-detail-title' }, named), h('button', { type: 'button', class: 'btn', 'aria-label': 'Close route detail', onclick: closeDetail }, '✕')),
       h('p', { class: 'mono muted' }, sp.rawHops.join(' → ')),
       h('p', null, `${num(r.totalMatches)} occurrences`),

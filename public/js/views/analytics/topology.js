@@ -1,7 +1,7 @@
 // Topology tab (/api/analytics/topology): hop counts, top repeaters, most frequent adjacent
 // repeater pairs, hops vs SNR, best path per node, per-observer reachability rings and nodes
 // seen by several observers.
-import { h, clear } from '../../dom.js';
+import { h, clear, replace } from '../../dom.js';
 import { get, card, grid, empty, sortTable, nodeLink, num, fixed } from './common.js';
 import { bars, hbars, scatter } from './charts.js';
 
@@ -16,7 +16,7 @@ function reach(topo) {
   const out = h('div');
   const draw = () => {
     const r = per[sel.value] || { rings: [] };
-    clear(out).append(...(r.rings || []).map((ring) => h('div', { class: 'an-path' },
+    replace(out, ...(r.rings || []).map((ring) => h('div', { class: 'an-path' },
       h('strong', null, `${ring.hops} hop${ring.hops === 1 ? '' : 's'}: `),
       `${ring.nodes.length} node${ring.nodes.length === 1 ? '' : 's'} — `,
       ...ring.nodes.slice(0, 12).flatMap((n, i) => [i ? ', ' : '', nodeLink(n.name || n.hop, n.pubkey)]),
