@@ -246,8 +246,8 @@ async function dragFps(p) {
   return (frames * 1000) / (Date.now() - t0);
 }
 
-// Tabs whose routes must be on this server; the rest run when their route answers (probe).
-const REQUIRED = new Set(['roles', 'nodes']);
+// Every tab's routes are on main now: a missing route fails the run instead of skipping checks.
+const REQUIRED = new Set(Object.keys(TAB_CHECKS));
 /** routeExists answers whether the route is served; it waits (≤ 90 s) while the server's first
  *  background analytics pass is still running (503), so page checks never race it. */
 async function routeExists(a) {
@@ -257,6 +257,11 @@ async function routeExists(a) {
     await new Promise((res) => setTimeout(res, 500));
   }
   throw new Error(`GET /api${a} still 503 after 90 s`);
+}
+/** required waits for a route like routeExists but a missing route is an error. */
+async function required(a) {
+  if (!(await routeExists(a))) throw new Error(`GET /api${a}: route missing on this server`);
+  return true;
 }
 for (const [id, tc] of Object.entries(TAB_CHECKS)) {
   const ok = (await Promise.all(tc.apis.map(routeExists))).every(Boolean);
@@ -441,7 +446,7 @@ async function expectChart(p, sel, n, what) {
 
 const nodeList = (await api('/nodes?limit=5000')).nodes;
 const busy = nodeList.slice().sort((a, b) => (b.advert_count || 0) - (a.advert_count || 0))[0];
-if (await routeExists(`/nodes/${busy.public_key}/analytics`)) {
+if (await required(`/nodes/${busy.public_key}/analytics`)) {
   await check('node analytics: six stat cards and every chart match the API; window buttons refetch', async () => {
     const pk = busy.public_key;
     const [a, bat] = await Promise.all([api(`/nodes/${pk}/analytics?days=7`), api(`/nodes/${pk}/battery?days=7`)]);
@@ -483,7 +488,7 @@ if (await routeExists(`/nodes/${busy.public_key}/analytics`)) {
 // ---- observer page charts + clock offset; observers list columns ----
 const obsList = (await api('/observers')).observers;
 const obsBusy = obsList.slice().sort((a, b) => (b.packet_count || 0) - (a.packet_count || 0))[0];
-if (obsBusy && await routeExists(`/observers/${encodeURIComponent(obsBusy.id)}/analytics`)) {
+if (obsBusy && await required(`/observers/${encodeURIComponent(obsBusy.id)}/analytics`)) {
   await check('observer page: four charts match /analytics, range select refetches, clock offset shown', async () => {
     const id = obsBusy.id;
     const [a, skew] = await Promise.all([api(`/observers/${encodeURIComponent(id)}/analytics?days=7`), api('/observers/clock-skew')]);
