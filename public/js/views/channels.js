@@ -6,6 +6,8 @@ import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region } from '../region.js';
 import { ago, absTime, parseJSON, hops, fixed, hashColor } from '../format.js';
+import * as chankeys from '../chankeys.js';
+import { addForm, mineRows } from './channels-mine.js';
 
 let S = null;
 
@@ -20,28 +22,34 @@ function avatar(name) {
 
 function drawList() {
   clear(S.list);
+  const mine = mineRows();
+  if (mine.length) S.list.appendChild(h('div', { class: 'ch-section', role: 'presentation' }, 'My Channels 🖥️ (this browser)'));
+  for (const c of mine) S.list.appendChild(row(c));
+  if (mine.length) S.list.appendChild(h('div', { class: 'ch-section', role: 'presentation' }, 'Network'));
   if (!S.channels.length) { S.list.appendChild(h('p', { class: 'empty' }, 'No channel messages yet.')); return; }
-  for (const c of S.channels) {
-    const sel = c.hash === S.selected;
-    const unread = S.unread.get(c.hash) || 0;
-    const item = h('div', { class: 'ch-item', role: 'option', tabindex: sel ? '0' : '-1', 'aria-selected': sel ? 'true' : 'false', dataset: { hash: c.hash } },
-      avatar(c.name || c.hash),
-      h('div', { class: 'ch-meta' },
-        h('div', { class: 'name' }, h('span', null, String(c.name || c.hash)), h('span', { class: 'muted', title: absTime(c.lastActivity) }, ago(c.lastActivity))),
-        h('div', { class: 'prev' }, c.lastMessage ? `${c.lastSender ? c.lastSender + ': ' : ''}${c.lastMessage}` : `${c.messageCount || 0} messages`)),
-      unread ? h('span', { class: 'unread', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread)) : null);
-    const pick = () => select(c.hash);
-    item.addEventListener('click', pick);
-    activateOnKey(item, pick);
-    item.addEventListener('keydown', (e) => {
-      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-      e.preventDefault();
-      const sib = e.key === 'ArrowDown' ? item.nextElementSibling : item.previousElementSibling;
-      if (sib) sib.focus();
-    });
-    S.list.appendChild(item);
-  }
-  if (!S.selected && S.list.firstElementChild) S.list.firstElementChild.tabIndex = 0;
+  for (const c of S.channels) S.list.appendChild(row(c));
+  if (!S.selected && S.list.querySelector('.ch-item')) S.list.querySelector('.ch-item').tabIndex = 0;
+}
+
+function row(c) {
+  const sel = c.hash === S.selected;
+  const unread = S.unread.get(c.hash) || 0;
+  const item = h('div', { class: 'ch-item', role: 'option', tabindex: sel ? '0' : '-1', 'aria-selected': sel ? 'true' : 'false', dataset: { hash: c.hash } },
+    avatar(c.name || c.hash),
+    h('div', { class: 'ch-meta' },
+      h('div', { class: 'name' }, h('span', null, String(c.name || c.hash), c.user ? h('span', { class: 'ch-key-badge', title: 'Key held in this browser' }, ' 🔑') : null), h('span', { class: 'muted', title: absTime(c.lastActivity) }, ago(c.lastActivity))),
+      h('div', { class: 'prev' }, c.lastMessage ? `${c.lastSender ? c.lastSender + ': ' : ''}${c.lastMessage}` : `${c.messageCount || 0} messages`)),
+    unread ? h('span', { class: 'unread', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread)) : null);
+  const pick = () => select(c.hash);
+  item.addEventListener('click', pick);
+  activateOnKey(item, pick);
+  item.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const sib = e.key === 'ArrowDown' ? item.nextElementSibling : item.previousElementSibling;
+    if (sib) sib.focus();
+  });
+  return item;
 }
 
 function msgEl(m) {
@@ -65,14 +73,15 @@ async function select(hash) {
   S.page.classList.toggle('has-sel', !!hash);
   setQuery({}, hash ? `#/channels/${encodeURIComponent(hash)}` : '#/channels');
   drawList();
-  const c = S.channels.find((x) => x.hash === hash);
+  const c = S.channels.find((x) => x.hash === hash) || mineRows().find((x) => x.hash === hash);
   S.title.textContent = c ? `${c.name || c.hash}` : String(hash || 'Select a channel');
   clear(S.msgs);
   if (!hash) { S.msgs.appendChild(h('p', { class: 'empty' }, 'Select a channel to read its messages.')); return; }
   S.msgs.appendChild(h('p', { class: 'loading' }, 'Loading messages…'));
   const gen = ++S.gen;
   try {
-    const r = await api(`/channels/${encodeURIComponent(hash)}/messages` + qs({ limit: 200, region: region() }));
+    const r = c && c.user ? await mineMessages(c.user)
+      : await api(`/channels/${encodeURIComponent(hash)}/messages` + qs({ limit: 200, region: region() }));
     if (!S || gen !== S.gen) return;
     const msgs = (r && r.messages) || [];
     S.seen = new Set(msgs.map((m) => m.packetHash));
@@ -85,6 +94,28 @@ async function select(hash) {
     if (!S || gen !== S.gen) return;
     clear(S.msgs).appendChild(errorBox(e, () => select(hash)));
   }
+}
+
+// mineMessages decrypts a browser-held channel's messages from the GRP_TXT packets; only the
+// packet query goes to the server, never the key.
+async function mineMessages(k) {
+  const r = await api('/packets' + qs({ type: 5, limit: 1000, region: region() }));
+  const messages = await chankeys.decryptPackets(k.keyHex, (r && r.packets) || []);
+  return { messages, total: messages.length };
+}
+
+async function onLiveMine(p, d) {
+  const c = S && mineRows().find((x) => x.hash === S.selected);
+  if (!c || S.seen.has(p.hash)) return;
+  const [m] = await chankeys.decryptPackets(c.user.keyHex, [{ ...p, decoded_json: d }]);
+  if (!m || !S || S.selected !== c.hash || S.seen.has(p.hash)) return;
+  S.seen.add(p.hash);
+  const stick = atBottom();
+  const empty = S.msgs.querySelector('.empty');
+  if (empty) empty.remove();
+  S.msgs.appendChild(msgEl({ ...m, timestamp: new Date().toISOString(), hops: hops(p).length }));
+  if (stick) S.msgs.scrollTop = S.msgs.scrollHeight;
+  S.announce.textContent = `New message from ${m.sender || 'unknown'} in ${c.name}`;
 }
 
 async function loadList() {
@@ -105,6 +136,7 @@ function onBatch(batch) {
   for (const p of batch) {
     if (p.payload_type !== 5 && p._type !== 'message') continue;
     const d = parseJSON(p.decoded_json, {}) || {};
+    if (!d.channel && d.encryptedData && String(S.selected).startsWith('user:')) { onLiveMine(p, d).catch(() => {}); continue; }
     if (!d.channel || (!d.text && !d.sender)) continue; // undecryptable: channel unknown, dropped
     let text = String(d.text || '');
     const sender = d.sender || (text.includes(': ') ? text.slice(0, text.indexOf(': ')) : '');
@@ -144,7 +176,8 @@ export function mount(el, p) {
   S.announce = h('div', { class: 'sr-only', 'aria-live': 'polite' });
   const back = h('button', { type: 'button', class: 'btn back-btn', 'aria-label': 'Back to channel list', onclick: () => select(null) }, '‹');
   S.page = h('div', { class: 'channels-page' + (S.selected ? ' has-sel' : '') },
-    h('section', { class: 'ch-list' }, h('h1', null, '💬 Channels'), S.list),
+    h('section', { class: 'ch-list' }, h('div', { class: 'ch-list-head' }, h('h1', null, '💬 Channels'),
+      addForm((c) => { drawList(); select(c.hash); })), S.list),
     h('section', { class: 'ch-msgs', 'aria-label': 'Messages' }, h('div', { class: 'ch-msgs-head' }, back, S.title, S.sub), S.msgs, S.announce));
   el.appendChild(S.page);
   S.unsub = live.subscribe((b) => S && onBatch(b));
