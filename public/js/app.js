@@ -7,6 +7,7 @@ import * as router from './router.js';
 import { renderRegionBar } from './region.js';
 import { num } from './format.js';
 import * as search from './search.js';
+import * as customizer from './customizer.js';
 
 // ---- theme ----
 const themeToggle = $('#theme-toggle');
@@ -58,6 +59,7 @@ router.onRoute((p) => {
 });
 
 search.install($('#search-btn'));
+customizer.install($('#customize-btn'));
 
 // ---- live connection state ----
 const wsEl = $('#ws-state');
@@ -109,6 +111,7 @@ router.register('audio-lab', v('audio-lab'));
 
 async function boot() {
   await loadConfig();
+  customizer.apply();
   renderRegionBar($('#region-bar'));
   live.start({ reconnectMs: config.client.wsReconnectMs || 3000 });
   refreshStats();

@@ -75,4 +75,108 @@ await check('channels: a private #hashtag added by name decrypts in the browser;
   noErrors(p);
 });
 
+
+// ---- customizer ----
+const VARS = ['--accent', '--bg', '--mc-role-repeater', '--t-chan', '--t-advert'];
+const look = (p) => p.evaluate((vars) => {
+  const cs = getComputedStyle(document.documentElement);
+  return { vars: Object.fromEntries(vars.map((v) => [v, cs.getPropertyValue(v).trim().toLowerCase()])),
+    dot: getComputedStyle(document.querySelector('.brand-dot')).fill, title: document.querySelector('.brand-text').textContent };
+}, VARS);
+
+async function openTab(p, name) {
+  if (!(await p.locator('.cz-panel').isVisible())) await p.click('#customize-btn');
+  await p.click(`.cz-panel [role="tab"]:has-text("${name}")`);
+}
+
+for (const theme of ['dark', 'light']) {
+  await check(`customizer (${theme}): colour edit → CSS variable; export, reset all, import reproduces the look`, async () => {
+    const p = await newPage({ theme });
+    await p.goto(`${BASE}/#/packets`);
+    await p.waitForSelector('#customize-btn');
+    const base = await look(p);
+    await openTab(p, 'Theme');
+    await p.locator('#cz-theme' + (theme === 'dark' ? 'Dark' : '') + '-accent').fill('#ff0000');
+    let now = await look(p);
+    assert(now.vars['--accent'] === '#ff0000', `--accent is ${now.vars['--accent']} after picking #ff0000`);
+    assert(now.dot === 'rgb(255, 0, 0)', `brand dot fill ${now.dot}`);
+    // Per-field reset: the ● next to the field brings back the stylesheet value.
+    const dotBtn = p.locator('#cz-theme' + (theme === 'dark' ? 'Dark' : '') + '-accent ~ .cz-dot');
+    assert(await dotBtn.isVisible(), 'no ● marker on the overridden field');
+    await dotBtn.click();
+    now = await look(p);
+    assert(now.vars['--accent'] === base.vars['--accent'], `per-field reset left --accent ${now.vars['--accent']}, default ${base.vars['--accent']}`);
+    // A look made of a colour, a colour-blind preset and a site name.
+    await p.locator('#cz-theme' + (theme === 'dark' ? 'Dark' : '') + '-background').fill('#123456');
+    await openTab(p, 'Colors');
+    await p.click('.cz-panel [data-cb="Tritanopia-tuned"]');
+    await openTab(p, 'Branding');
+    await p.fill('#cz-branding-siteName', 'Test Mesh');
+    await p.press('#cz-branding-siteName', 'Tab');
+    const styled = await look(p);
+    assert(styled.vars['--bg'] === '#123456' && styled.vars['--mc-role-repeater'] === '#cc3311' && styled.vars['--t-chan'] === '#cc3311',
+      `look after edits: ${JSON.stringify(styled.vars)}`);
+    assert(styled.title === 'Test Mesh', `brand text ${styled.title}`);
+    // Export: the delta holds the user's changes only.
+    await openTab(p, 'Export');
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#cz-download')]);
+    assert(dl.suggestedFilename() === 'corescope-theme.json', `download name ${dl.suggestedFilename()}`);
+    const file = path.join(SHOTS, `customizer-export-${theme}.json`);
+    await dl.saveAs(file);
+    const exported = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8'));
+    const set = theme === 'dark' ? 'themeDark' : 'theme';
+    assert(JSON.stringify(Object.keys(exported).sort()) === JSON.stringify(['branding', 'nodeColors', set, 'typeColors'].sort()), `exported sections ${Object.keys(exported)}`);
+    assert(JSON.stringify(exported[set]) === '{"background":"#123456"}', `exported ${set} ${JSON.stringify(exported[set])}`);
+    // Reset all → the stylesheet look; import → the same look again, also after a reload.
+    await p.click('#cz-reset-all');
+    const reset = await look(p);
+    assert(JSON.stringify(reset.vars) === JSON.stringify(base.vars), `after reset ${JSON.stringify(reset.vars)} ≠ base ${JSON.stringify(base.vars)}`);
+    await openTab(p, 'Export');
+    await p.setInputFiles('#cz-import-file', file);
+    await p.waitForFunction(() => document.querySelector('.brand-text').textContent === 'Test Mesh');
+    const again = await look(p);
+    assert(JSON.stringify(again) === JSON.stringify(styled), `imported look ${JSON.stringify(again)} ≠ exported ${JSON.stringify(styled)}`);
+    await p.reload();
+    await p.waitForSelector('#customize-btn');
+    const reloaded = await look(p);
+    assert(JSON.stringify(reloaded.vars) === JSON.stringify(styled.vars), `after reload ${JSON.stringify(reloaded.vars)}`);
+    await p.screenshot({ path: path.join(SHOTS, `customizer-${theme}.png`) });
+    // Every tab renders without errors.
+    for (const t of ['Branding', 'Theme', 'Colors', 'Home', 'Display', 'GeoFilter', 'Export']) {
+      await openTab(p, t);
+      await p.waitForTimeout(100);
+    }
+    noErrors(p);
+  });
+}
+
+await check('customizer GeoFilter: no key sends nothing; a wrong key sends X-API-Key + polygon and shows the server error', async () => {
+  const p = await newPage();
+  const puts = [];
+  p.on('request', (r) => { if (r.method() === 'PUT') puts.push(r); });
+  await p.goto(`${BASE}/#/home`);
+  await openTab(p, 'GeoFilter');
+  await p.waitForSelector('#cz-geo-map .leaflet-container, #cz-geo-map.leaflet-container');
+  const poly = [[37.1, -122.1], [37.6, -122.1], [37.6, -121.5]];
+  await p.fill('#cz-geo-polygon', JSON.stringify(poly));
+  await p.click('#cz-geo-save');
+  await p.waitForFunction(() => /API key/.test(document.getElementById('cz-geo-status').textContent));
+  assert(puts.length === 0, 'a request went out without a key');
+  await p.fill('#cz-geo-key', 'wrong-key');
+  await p.click('#cz-geo-save');
+  await waitFor('the PUT', async () => puts.length === 1);
+  const r = puts[0];
+  assert(r.url() === `${BASE}/api/config/geo-filter`, `PUT to ${r.url()}`);
+  assert(r.headers()['x-api-key'] === 'wrong-key', `X-API-Key ${r.headers()['x-api-key']}`);
+  assert(JSON.stringify(JSON.parse(r.postData()).polygon) === JSON.stringify(poly), `body ${r.postData()}`);
+  // The server's own answer for that key (asked independently) is what the page shows.
+  const srv = await fetch(`${BASE}/api/config/geo-filter`, { method: 'PUT', headers: { 'X-API-Key': 'wrong-key', 'Content-Type': 'application/json' }, body: r.postData() });
+  const err = (await srv.json()).error;
+  assert(srv.status >= 400 && err, `server accepted a wrong key: ${srv.status}`);
+  await p.waitForFunction((e) => document.getElementById('cz-geo-status').textContent.includes(e), err, { timeout: 5000 });
+  const g = await api('/config/geo-filter');
+  assert(!g.polygon || !g.polygon.length, `the polygon was saved: ${JSON.stringify(g)}`);
+  noErrors(p, [/HTTP 40[13] .*\/api\/config\/geo-filter/, /status of 40[13]/]);
+});
+
 await finish();
