@@ -102,7 +102,7 @@ type NodeComputedStats struct {
 
 // MaxSNRTrend caps snrTrend at the newest points: a busy repeater over a
 // year has hundreds of thousands of observations, more than a chart can show.
-const MaxSNRTrend = 2000
+const MaxSNRTrend = 500
 
 // NodeAnalyticsInput is what ComputeNodeAnalytics reads.
 type NodeAnalyticsInput struct {
