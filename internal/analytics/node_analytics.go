@@ -267,7 +267,7 @@ func coverage(txs []*store.Transmission, observer func(int64) *store.Observer) (
 		lastTx          int64
 	}
 	by := map[int64]*acc{}
-	var trend []NodeSNRPoint
+	var withSNR []*store.Observation
 	var snrs []float64
 	for _, t := range txs {
 		for _, o := range t.Observations() {
@@ -291,19 +291,19 @@ func coverage(txs []*store.Transmission, observer func(int64) *store.Observer) (
 			a.snrSum += o.SNR.V
 			a.snrN++
 			snrs = append(snrs, o.SNR.V)
-			p := NodeSNRPoint{Timestamp: store.FormatTime(o.Timestamp), SNR: o.SNR.V, RSSI: o.RSSI.Ptr()}
-			if ob := observer(o.ObserverIdx); ob != nil {
-				p.ObserverID, p.ObserverName = &ob.ID, optName(ob.Name)
-			}
-			trend = append(trend, p)
+			withSNR = append(withSNR, o)
 		}
 	}
-	sort.SliceStable(trend, func(i, j int) bool { return trend[i].Timestamp < trend[j].Timestamp })
-	if len(trend) > MaxSNRTrend {
-		trend = trend[len(trend)-MaxSNRTrend:]
-	}
-	if trend == nil {
-		trend = []NodeSNRPoint{}
+	// Only the points kept are rendered (a busy node has hundreds of
+	// thousands of observations).
+	sort.SliceStable(withSNR, func(i, j int) bool { return withSNR[i].Timestamp < withSNR[j].Timestamp })
+	withSNR = withSNR[max(0, len(withSNR)-MaxSNRTrend):]
+	trend := make([]NodeSNRPoint, len(withSNR))
+	for i, o := range withSNR {
+		trend[i] = NodeSNRPoint{Timestamp: store.FormatTime(o.Timestamp), SNR: o.SNR.V, RSSI: o.RSSI.Ptr()}
+		if ob := observer(o.ObserverIdx); ob != nil {
+			trend[i].ObserverID, trend[i].ObserverName = &ob.ID, optName(ob.Name)
+		}
 	}
 	out := make([]NodeObserverCoverage, 0, len(by))
 	for idx, a := range by {

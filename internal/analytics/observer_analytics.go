@@ -77,7 +77,8 @@ func observerWindow(now time.Time, days int) (n int, first int64) {
 }
 
 // ComputeObserverAnalytics summarises the observations obs of observer o
-// (any order) that fall in the window of observerWindow.
+// (ascending id, as the store keeps them) that fall in the window of
+// observerWindow.
 //
 // Unlike the original, the timelines list every bucket of the window
 // (zero counts included) in time order: the original listed only non-empty
@@ -94,7 +95,17 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 	out := ObserverAnalytics{PacketTypes: map[string]int{}, SNRDistribution: []ObserverSNRRange{}, RecentPackets: []ObserverRecentPacket{}}
 	snr := map[int]int{}
 	var recent []*store.Observation
-	for _, ob := range obs {
+	// obs ascend by id, which follows the receive time (the ingestor stamps
+	// observations as it writes them; imports go in time order): walk back
+	// from the newest and stop a day past the window start (slack for
+	// reordering within the ingestor's batches), instead of scanning the
+	// whole history for a one-day window.
+	stop := from - 24*3600*1000
+	for i := len(obs) - 1; i >= 0; i-- {
+		ob := obs[i]
+		if ob.Timestamp < stop {
+			break
+		}
 		if ob.Timestamp < from || ob.Timestamp > nowMs {
 			continue
 		}
