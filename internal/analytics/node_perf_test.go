@@ -83,4 +83,3 @@ func TestNodeAnalyticsBuildTimes(t *testing.T) {
 	}
 	t.Log("\n" + b.String())
 }
-
