@@ -411,12 +411,27 @@ cmd_status() {
 	for f in "$DB_FILE" "$DB_FILE-wal"; do
 		[ -f "$f" ] && printf 'db file:   %s %s\n' "$f" "$(human_mb "$(file_size "$f")")"
 	done
+	warn_anonymous_broker
 	if [ -n "$stats" ]; then
 		printf 'mqtt sources (ingestor stats at %s):\n' "$(json_field "$stats" sampledAt)"
 		print_sources "$stats"
 	else
 		printf 'mqtt sources: unknown (no ingestor stats file; is the ingestor running?)\n'
 	fi
+}
+
+# warn_anonymous_broker: the built-in broker lets anyone publish when no login
+# is configured (container without MQTT_USERNAME / MOSQUITTO_PASSWORD_FILE, or
+# the native embedded broker, which has no logins).
+warn_anonymous_broker() {
+	load_env "$DATA_DIR/.env"
+	if [ "$(mode)" = docker ]; then
+		is_true "${DISABLE_MOSQUITTO:-false}" && return 0
+		[ -z "${MQTT_USERNAME:-}" ] && [ -z "${MOSQUITTO_PASSWORD_FILE:-}" ] || return 0
+	elif ! grep -q '"embeddedBroker": *"[^"]' "$DATA_DIR/config.json" 2>/dev/null; then
+		return 0
+	fi
+	warn "the built-in MQTT broker accepts ANONYMOUS publishing: anyone who reaches its port can inject packets (set a login: README, Protecting a public broker)"
 }
 
 cmd_logs() {
@@ -684,6 +699,8 @@ Commands:
               --http-port N --https-port N --mqtt-port N --no-internal-broker
               --mqtt-user U --mqtt-password P --mqtt-source [NAME=]mqtt://[user:pass@]host:port
               (repeatable) --api-key KEY --force (rewrite an existing config.json)
+              --mqtt-anonymous (built-in broker without logins; default: logins for the
+              ingestor and one observer, MQTT_OBSERVER_LOGINS in <data>/.env)
   start       start CoreScope (builds the image or the binaries when missing)
   stop        stop it (the ingestor commits and checkpoints before exiting)
   restart     stop + start (Docker: recreates the container, so new images/ports apply)

@@ -19,6 +19,8 @@ Settings (environment, or KEY=value lines in <data dir>/.env):
   MQTT_USERNAME, MQTT_PASSWORD
                            require this login on the internal broker (no anonymous access);
                            a generated config.json uses it for the ingestor too
+  MQTT_OBSERVER_LOGINS     "name:password name2:password2": one login per observer bridge on the
+                           internal broker, next to MQTT_USERNAME (./manage.sh setup writes one)
   MOSQUITTO_PASSWORD_FILE  use this mosquitto_passwd file instead (no anonymous access)
   MOSQUITTO_CONF           use this mosquitto.conf unchanged instead of the built-in one
   CORESCOPE_CADDYFILE      Caddyfile to run (default /etc/caddy/Caddyfile; mount your own there)
@@ -120,6 +122,20 @@ render() {
 		"$1" >"$2"
 }
 
+# add_observer_logins adds MQTT_OBSERVER_LOGINS ("name:password" pairs,
+# separated by spaces; ./manage.sh setup writes one) to the password file, so
+# each observer publishes with its own login and can be removed alone.
+add_observer_logins() {
+	local pair name
+	for pair in ${MQTT_OBSERVER_LOGINS:-}; do
+		name="${pair%%:*}"
+		if [ -z "$name" ] || [ "$name" = "$pair" ] || [ -z "${pair#*:}" ]; then
+			fail "MQTT_OBSERVER_LOGINS: '$name' is not name:password"
+		fi
+		mosquitto_passwd -b "$1" "$name" "${pair#*:}" >/dev/null 2>&1 || fail "mosquitto_passwd could not add observer login $name"
+	done
+}
+
 # setup_mosquitto: the broker's config and its authentication. With a login
 # configured, anonymous clients are refused.
 setup_mosquitto() {
@@ -133,8 +149,9 @@ setup_mosquitto() {
 		(umask 077 && touch "$passwd")
 		mosquitto_passwd -b "$passwd" "$MQTT_USERNAME" "$MQTT_PASSWORD" >/dev/null 2>&1 ||
 			fail "mosquitto_passwd could not write $passwd"
+		add_observer_logins "$passwd"
 		printf 'allow_anonymous false\npassword_file %s\n' "$passwd" >"$dir/auth.conf"
-		log "mosquitto: login required (user $MQTT_USERNAME)"
+		log "mosquitto: login required (user $MQTT_USERNAME${MQTT_OBSERVER_LOGINS:+ and observer logins})"
 	elif [ -n "${MOSQUITTO_PASSWORD_FILE:-}" ]; then
 		[ -r "$MOSQUITTO_PASSWORD_FILE" ] || fail "MOSQUITTO_PASSWORD_FILE $MOSQUITTO_PASSWORD_FILE is not readable"
 		printf 'allow_anonymous false\npassword_file %s\n' "$MOSQUITTO_PASSWORD_FILE" >"$dir/auth.conf"

@@ -77,6 +77,7 @@ cmd_setup() {
 	INTERACTIVE=""
 	[ -t 0 ] && INTERACTIVE=1
 	local data="" setup_mode="" domain="" http="" https="" mport="" internal=y mqtt_user="" mqtt_pass="" api_key="" force="" sources=()
+	local anonymous=n observer_logins=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 			-n | --non-interactive) INTERACTIVE="" ;;
@@ -89,6 +90,7 @@ cmd_setup() {
 			--no-internal-broker) internal=n ;;
 			--mqtt-user) mqtt_user="${2:?}" && shift ;;
 			--mqtt-password) mqtt_pass="${2:?}" && shift ;;
+			--mqtt-anonymous) anonymous=y ;;
 			--mqtt-source) sources+=("${2:?--mqtt-source needs [NAME=]URL}") && shift ;;
 			--api-key) api_key="${2:?}" && shift ;;
 			--force) force=1 ;;
@@ -132,10 +134,19 @@ cmd_setup() {
 		internal=y
 		ask mport "Its port" "${mport:-${CORESCOPE_MQTT_PORT:-1883}}"
 		if [ "$setup_mode" = docker ]; then
-			ask mqtt_user "Broker login name (empty = anonymous; set one before exposing it to the internet)" "$mqtt_user"
-			if [ -n "$mqtt_user" ] && [ -z "$mqtt_pass" ]; then
-				if [ -n "$INTERACTIVE" ]; then read -r -s -p "Broker password (empty = generate one): " mqtt_pass && echo; fi
-				[ -n "$mqtt_pass" ] || mqtt_pass="$(random_key | cut -c1-20)" && info "generated broker password: $mqtt_pass"
+			# Logins by default: a broker anyone can publish into is the first
+			# thing a misbehaving bridge floods. Anonymous only when chosen.
+			if [ "$anonymous" = n ] && ask_yes "Require a login to publish to it (recommended)?" y; then
+				ask mqtt_user "Login name of CoreScope's own ingestor" "${mqtt_user:-corescope}"
+				if [ -z "$mqtt_pass" ]; then
+					if [ -n "$INTERACTIVE" ]; then read -r -s -p "Its password (empty = generate one): " mqtt_pass && echo; fi
+					[ -n "$mqtt_pass" ] || mqtt_pass="$(random_key | cut -c1-20)"
+				fi
+				observer_logins="observer1:$(random_key | cut -c1-20)"
+				info "observer login for your first bridge: ${observer_logins%%:*} / ${observer_logins#*:} (more: README, Protecting a public broker)"
+			else
+				anonymous=y mqtt_user="" mqtt_pass=""
+				warn "the built-in broker will accept anonymous publishing; ./manage.sh status reminds you"
 			fi
 		fi
 	else
@@ -160,7 +171,7 @@ cmd_setup() {
 	# Settings the container's entrypoint reads from the data volume.
 	if [ "$setup_mode" = docker ]; then
 		set_env_keys "$data/.env" "CORESCOPE_DOMAIN=$domain" "DISABLE_MOSQUITTO=$([ "$internal" = y ] && echo false || echo true)" \
-			"MQTT_USERNAME=$mqtt_user" "MQTT_PASSWORD=$mqtt_pass"
+			"MQTT_USERNAME=$mqtt_user" "MQTT_PASSWORD=$mqtt_pass" "MQTT_OBSERVER_LOGINS=$observer_logins"
 	fi
 
 	local cfg="$data/config.json"
