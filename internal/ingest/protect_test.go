@@ -13,6 +13,8 @@ import (
 
 	"github.com/corescope/corescope/internal/config"
 	"github.com/corescope/corescope/internal/ingesttest"
+	"github.com/corescope/corescope/internal/meshcore"
+	"github.com/corescope/corescope/internal/meshsim"
 	"github.com/corescope/corescope/internal/mqtttest"
 )
 
@@ -204,4 +206,53 @@ func dialPub(t *testing.T, url, name string) mqtt.Client {
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
 	return c
+}
+
+// TestSourceAdvertGeoFilter: a source's advertGeoFilter drops that source's
+// adverts located outside it (counted as geo_filtered) and keeps the other
+// packets; no node outside the area is stored. Expectations come from
+// decoding the published adverts in the test.
+func TestSourceAdvertGeoFilter(t *testing.T) {
+	sim := meshsim.New(meshsim.Options{Seed: 31, Nodes: 30, Observers: 2,
+		End: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), Duration: time.Hour})
+	good := sim.Generate(300)
+	// A box off the coast of Africa: every meshsim position is outside it.
+	latMin, latMax, lonMin, lonMax := 1.0, 2.0, 1.0, 2.0
+	outside, packets := 0, 0
+	for _, m := range good {
+		if m.Kind != meshsim.KindPacket {
+			continue
+		}
+		packets++
+		p, err := meshcore.DecodeHex(m.Raw, meshcore.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := p.Advert(); ok && a.HasLocation && !(a.Lat == 0 && a.Lon == 0) &&
+			(a.Lat < latMin || a.Lat > latMax || a.Lon < lonMin || a.Lon > lonMax) {
+			outside++
+		}
+	}
+	if outside == 0 {
+		t.Fatal("workload has no located advert")
+	}
+	b := mqtttest.Start(t)
+	dbPath := filepath.Join(t.TempDir(), "meshcore.db")
+	ing := ingesttest.Start(t, b.URL, dbPath, func(c *config.Config) {
+		c.Sources[0].AdvertGeoFilter = &config.GeoFilter{LatMin: &latMin, LatMax: &latMax, LonMin: &lonMin, LonMax: &lonMax}
+	})
+	ingesttest.Publish(t, b.URL, toMessages(good))
+	ing.WaitAcked(t, uint64(len(good)))
+	st := ing.Stats()
+	ing.Stop()
+	if got := st.Drops["geo_filtered"]; int(got) != outside {
+		t.Errorf("geo_filtered = %d, want %d located adverts outside the box", got, outside)
+	}
+	d := openRO(t, dbPath)
+	if n := count(t, d, "SELECT COUNT(*) FROM nodes WHERE lat IS NOT NULL AND NOT (lat = 0 AND lon = 0)"); n != 0 {
+		t.Errorf("%d nodes with a position outside the filter stored", n)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM observations"); n == 0 || n > packets-outside {
+		t.Errorf("%d observations stored, want the %d non-filtered packets at most (and some)", n, packets-outside)
+	}
 }
