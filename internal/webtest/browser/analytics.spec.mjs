@@ -154,6 +154,12 @@ Object.assign(TAB_CHECKS, {
     async verify(p, [list]) {
       const rows = await p.locator('#clock-table tbody tr').count();
       assert(rows === list.length, `clock table ${rows} rows, API ${list.length}`);
+      // A severity filter shows exactly that class (count from the API list).
+      const sev = list.length ? list[0].severity : 'ok';
+      await p.locator(`[data-sev="${sev}"]`).click();
+      const n = await p.locator('#clock-table tbody tr').count();
+      assert(n === list.filter((x) => x.severity === sev).length, `filter ${sev}: ${n} rows, API ${list.filter((x) => x.severity === sev).length}`);
+      assert(p.url().includes(`severity=${sev}`), 'severity filter not kept in the URL');
     },
   },
   scopes: {
@@ -171,9 +177,15 @@ Object.assign(TAB_CHECKS, {
       const cards = await p.locator('#rfh-cards .rfh-card').count();
       assert(cards === d.observers.length, `${cards} observer cards, API ${d.observers.length}`);
       if (d.observers.length) {
+        const req = p.waitForRequest((r) => r.url().includes(`/api/observers/${encodeURIComponent(d.observers[0].observer_id)}/metrics?`));
         await p.locator('#rfh-cards .rfh-card').first().click();
+        const url = (await req).url();
         await p.waitForSelector('#rfh-summary', { timeout: 10000 });
         assert(p.url().includes('observer='), 'selected observer not in the URL');
+        // The noise floor chart has one dot per sample with a noise floor in that answer.
+        const m = await (await fetch(url)).json();
+        const nf = m.metrics.filter((x) => x.noise_floor !== null && x.noise_floor !== undefined).length;
+        await eqMarks(p, 'rfh-nf', nf, 'noise floor');
       }
     },
   },
@@ -210,6 +222,15 @@ Object.assign(TAB_CHECKS, {
         return n;
       });
       assert(g.edges.length === 0 || painted > 200, `canvas has only ${painted} painted pixels`);
+      // Unticking a role keeps only edges with an endpoint of another role (independent filter).
+      const drop = [...new Set(g.nodes.map((n) => n.role || 'unknown'))].find((r) => ROLES.has(r));
+      if (drop) {
+        await p.locator(`input[data-role="${drop}"]`).uncheck();
+        const left = g.edges.filter((e) => [role.get(e.source) || 'unknown', role.get(e.target) || 'unknown'].some((r) => r !== drop && ROLES.has(r))).length;
+        const shown = +(await p.locator('canvas.ng-canvas').getAttribute('data-edges'));
+        assert(shown === left, `without ${drop}: ${shown} edges shown, expected ${left}`);
+        await p.locator(`input[data-role="${drop}"]`).check();
+      }
       const f0 = +(await p.locator('canvas.ng-canvas').getAttribute('data-frames'));
       await p.locator('canvas.ng-canvas').focus();
       await p.keyboard.press('+');
