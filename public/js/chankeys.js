@@ -4,15 +4,18 @@
 // SHA-256("#name")[0:16], channel hash = SHA-256(secret)[0], MAC = HMAC-SHA256(secret, ct)[0:2],
 // AES-128-ECB without padding removal, plaintext = u32 LE time, flags, "sender: text" NUL-padded.
 import { store } from './dom.js';
+import * as purejs from './chankeys-purejs.js';
 
 const KEYS = 'corescope_channel_keys'; // {name: hex}
 const LABELS = 'corescope_channel_labels'; // {name: label}
 
 const enc = new TextEncoder();
-const subtle = () => {
-  if (!globalThis.crypto || !crypto.subtle) throw new Error('Web Crypto is unavailable (the page needs HTTPS or localhost)');
-  return crypto.subtle;
-};
+// Web Crypto exists only in secure contexts (HTTPS, localhost); elsewhere the pure-JS code runs.
+const subtle = () => (globalThis.crypto && crypto.subtle) || null;
+async function sha(bytes) {
+  const s = subtle();
+  return s ? new Uint8Array(await s.digest('SHA-256', bytes)) : purejs.sha256(bytes);
+}
 
 export function hexToBytes(hex) {
   const s = String(hex || '').trim();
@@ -31,14 +34,12 @@ export function hashtagName(name) {
 
 /** hashtagKeyHex derives a hashtag channel's secret: first 16 bytes of SHA-256("#name"). */
 export async function hashtagKeyHex(name) {
-  const d = new Uint8Array(await subtle().digest('SHA-256', enc.encode(hashtagName(name))));
-  return bytesToHex(d.slice(0, 16));
+  return bytesToHex((await sha(enc.encode(hashtagName(name)))).slice(0, 16));
 }
 
 /** channelHash is the 1-byte channel id on the air: first byte of SHA-256(secret). */
 export async function channelHash(keyHex) {
-  const d = new Uint8Array(await subtle().digest('SHA-256', hexToBytes(keyHex)));
-  return d[0];
+  return (await sha(hexToBytes(keyHex)))[0];
 }
 
 // ---- storage ----
@@ -82,11 +83,14 @@ async function material(keyHex) {
   if (m) return m;
   const raw = hexToBytes(keyHex);
   const s = subtle();
-  m = {
-    aes: await s.importKey('raw', raw, { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']),
-    hmac: await s.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-    hash: await channelHash(keyHex),
-  };
+  if (s) {
+    const aes = await s.importKey('raw', raw, { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']);
+    const hmac = await s.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    m = { decrypt: (ct) => ecbDecrypt(aes, ct), mac: async (ct) => new Uint8Array(await s.sign('HMAC', hmac, ct)) };
+  } else {
+    m = { decrypt: async (ct) => purejs.aesDecryptBlocks(raw, ct), mac: async (ct) => purejs.hmacSha256(raw, ct) };
+  }
+  m.hash = await channelHash(keyHex);
   imported.set(keyHex, m);
   return m;
 }
@@ -98,7 +102,7 @@ async function material(keyHex) {
  * encryption of a full padding block with IV = C_n), which decrypts to exactly that padding.
  */
 export async function ecbDecrypt(aes, ct) {
-  const s = subtle();
+  const s = crypto.subtle;
   const last = ct.slice(ct.length - 16);
   const pad = new Uint8Array(16).fill(16);
   const x = new Uint8Array(await s.encrypt({ name: 'AES-CBC', iv: last }, aes, pad)).slice(0, 16);
@@ -137,9 +141,9 @@ export async function open(keyHex, channelHashByte, macHex, ctHex) {
   let ct, mac;
   try { ct = hexToBytes(ctHex); mac = hexToBytes(macHex); } catch { return null; }
   if (!ct.length || ct.length % 16 || mac.length !== 2) return null;
-  const sig = new Uint8Array(await subtle().sign('HMAC', m.hmac, ct));
+  const sig = await m.mac(ct);
   if (sig[0] !== mac[0] || sig[1] !== mac[1]) return null;
-  return parseText(await ecbDecrypt(m.aes, ct));
+  return parseText(await m.decrypt(ct));
 }
 
 /**

@@ -61,6 +61,19 @@ await check('channels: a private #hashtag added by name decrypts in the browser;
   await p.waitForFunction((t) => document.getElementById('channel-messages')?.textContent.includes(t), more.texts[0], { timeout: 15000 });
   await p.screenshot({ path: path.join(SHOTS, 'channels-browser-key.png') });
 
+  // Share shows the key and a QR; Remove drops the channel; the same key added as hex decrypts too.
+  await p.click('#ch-share-btn');
+  assert((await p.locator('#ch-share .ch-share-key').textContent()) === pub.keyHex, 'share box shows another key');
+  assert(await p.locator('#ch-share .qr svg path').count() === 1, 'no QR in the share box');
+  await p.click('#ch-remove-btn');
+  await p.waitForFunction((n) => ![...document.querySelectorAll('#channel-list .ch-item')].some((e) => e.textContent.includes(n)), pub.channel);
+  await p.click('#ch-add-btn');
+  await p.fill('#ch-add-key', pub.keyHex.toUpperCase());
+  await p.fill('#ch-add-label', 'My PSK');
+  await p.click('#ch-add-submit');
+  await p.waitForFunction((t) => document.getElementById('channel-messages')?.textContent.includes(t), more.texts[2], { timeout: 15000 });
+  assert((await p.locator('.ch-msgs-head h2').textContent()) === 'My PSK', 'PSK channel title');
+
   const leaks = sent.filter((s) => s.toLowerCase().includes(pub.keyHex));
   assert(!leaks.length, `the key went to the server: ${leaks[0]}`);
   const bad = await p.evaluate(async () => {
@@ -75,6 +88,26 @@ await check('channels: a private #hashtag added by name decrypts in the browser;
   noErrors(p);
 });
 
+
+await check('channels: without Web Crypto (plain HTTP) the pure-JS fallback derives the key and decrypts', async () => {
+  const p = await newPage();
+  await p.context().addInitScript(() => { Object.defineProperty(Crypto.prototype, 'subtle', { configurable: true, get() { return undefined; } }); });
+  await p.goto(`${BASE}/#/channels`);
+  await p.waitForSelector('#channel-list .ch-item', { timeout: 15000 });
+  assert(await p.evaluate(() => crypto.subtle === undefined), 'crypto.subtle still present');
+  const pub = await publish('private-channel');
+  await waitFor('the private packets on the server', async () => {
+    const r = await api('/packets?type=5&limit=1000');
+    return pub.hashes.every((hh) => r.packets.some((x) => x.hash === hh));
+  });
+  await p.click('#ch-add-btn');
+  await p.fill('#ch-add-name', pub.channel);
+  await p.click('#ch-add-submit');
+  await p.waitForFunction((texts) => texts.every((t) => document.getElementById('channel-messages')?.textContent.includes(t)), pub.texts, { timeout: 15000 });
+  const stored = await p.evaluate(() => JSON.parse(localStorage.getItem('corescope_channel_keys')));
+  assert(stored[pub.channel] === pub.keyHex, `pure-JS derived ${JSON.stringify(stored)}, Go ${pub.keyHex}`);
+  noErrors(p);
+});
 
 // ---- customizer ----
 const VARS = ['--accent', '--bg', '--mc-role-repeater', '--t-chan', '--t-advert'];

@@ -7,7 +7,7 @@ import { setQuery } from '../router.js';
 import { region } from '../region.js';
 import { ago, absTime, parseJSON, hops, fixed, hashColor } from '../format.js';
 import * as chankeys from '../chankeys.js';
-import { addForm, mineRows } from './channels-mine.js';
+import { addForm, mineRows, mineActions } from './channels-mine.js';
 
 let S = null;
 
@@ -75,6 +75,7 @@ async function select(hash) {
   drawList();
   const c = S.channels.find((x) => x.hash === hash) || mineRows().find((x) => x.hash === hash);
   S.title.textContent = c ? `${c.name || c.hash}` : String(hash || 'Select a channel');
+  S.actions.replaceChildren(...(c && c.user ? [mineActions(c, () => { drawList(); select(null); })] : []));
   clear(S.msgs);
   if (!hash) { S.msgs.appendChild(h('p', { class: 'empty' }, 'Select a channel to read its messages.')); return; }
   S.msgs.appendChild(h('p', { class: 'loading' }, 'Loading messages…'));
@@ -172,13 +173,14 @@ export function mount(el, p) {
   S.list = h('div', { role: 'listbox', 'aria-label': 'Channels', id: 'channel-list' });
   S.title = h('h2', null, 'Select a channel');
   S.sub = h('span', { class: 'muted' });
+  S.actions = h('span', { class: 'ch-head-actions' });
   S.msgs = h('div', { class: 'msgs', 'aria-live': 'off', id: 'channel-messages' });
   S.announce = h('div', { class: 'sr-only', 'aria-live': 'polite' });
   const back = h('button', { type: 'button', class: 'btn back-btn', 'aria-label': 'Back to channel list', onclick: () => select(null) }, '‹');
   S.page = h('div', { class: 'channels-page' + (S.selected ? ' has-sel' : '') },
     h('section', { class: 'ch-list' }, h('div', { class: 'ch-list-head' }, h('h1', null, '💬 Channels'),
       addForm((c) => { drawList(); select(c.hash); })), S.list),
-    h('section', { class: 'ch-msgs', 'aria-label': 'Messages' }, h('div', { class: 'ch-msgs-head' }, back, S.title, S.sub), S.msgs, S.announce));
+    h('section', { class: 'ch-msgs', 'aria-label': 'Messages' }, h('div', { class: 'ch-msgs-head' }, back, S.title, S.sub, S.actions), S.msgs, S.announce));
   el.appendChild(S.page);
   S.unsub = live.subscribe((b) => S && onBatch(b));
   S.onRegion = () => loadList();
