@@ -67,9 +67,19 @@ export function apply() {
   const srv = (config.client && config.client.timestamps) || {};
   if (format.setTimeFormat) format.setTimeFormat({ mode: ts.defaultMode || srv.defaultMode || 'ago', tz: ts.timezone || srv.timezone || 'local' });
   if (format.tickAgo) format.tickAgo();
-  applying = true;
-  window.dispatchEvent(new CustomEvent('theme-changed', { detail: isDark() ? 'dark' : 'light' }));
-  applying = false;
+  announce();
+}
+
+// Pages redraw on theme-changed (maps swap tiles, charts rebuild): dragging a colour picker fires
+// many edits, so the event goes out once the edits pause.
+let announceTimer = null;
+function announce() {
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => {
+    applying = true;
+    window.dispatchEvent(new CustomEvent('theme-changed', { detail: isDark() ? 'dark' : 'light' }));
+    applying = false;
+  }, 150);
 }
 
 // The light/dark switch changes which colour set applies.
