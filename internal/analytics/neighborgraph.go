@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,7 +61,7 @@ type baseEdge struct {
 	snrSum    float64
 	snrN      int
 	ambiguous bool
-	observers map[int64]bool // observers whose observations witnessed it
+	observers []int64 // observers whose observations witnessed it (few: a slice, not a map)
 }
 
 // baseGraph is the unfiltered graph of one snapshot generation.
@@ -109,14 +110,14 @@ func buildGraph(v *View, maxKm float64) *baseGraph {
 		}
 		e := m[key{x, y}]
 		if e == nil {
-			e = &baseEdge{a: x, b: y, observers: map[int64]bool{}}
+			e = &baseEdge{a: x, b: y}
 			m[key{x, y}] = e
 		}
 		e.count++
 		e.lastMs = max(e.lastMs, o.Timestamp)
 		e.ambiguous = e.ambiguous || amb
-		if o.ObserverIdx != 0 {
-			e.observers[o.ObserverIdx] = true
+		if o.ObserverIdx != 0 && !slices.Contains(e.observers, o.ObserverIdx) {
+			e.observers = append(e.observers, o.ObserverIdx)
 		}
 		if withSnr && o.SNR.Valid {
 			e.snrSum += o.SNR.V
@@ -252,7 +253,7 @@ func witnessed(e *baseEdge, observers map[int64]bool) bool {
 	if observers == nil {
 		return true
 	}
-	for idx := range e.observers {
+	for _, idx := range e.observers {
 		if observers[idx] {
 			return true
 		}
