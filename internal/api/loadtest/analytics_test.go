@@ -90,7 +90,7 @@ func TestLoadAnalytics(t *testing.T) {
 	if len(hop.Subpaths) > 0 {
 		onDemand = append(onDemand, "/api/analytics/subpath-detail?hops="+strings.Join(hop.Subpaths[0].RawHops, ","))
 	}
-	fmt.Fprintf(&report, "| route | bytes (gzip) | first answer ms | p50 ms (c=50) | p95 ms (c=50) | server CPU µs/req |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&report, "| route | JSON bytes | first answer ms | p50 ms (c=50) | p95 ms (c=50) | server CPU µs/req |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, group := range [][]string{analyticsDefaults, onDemand} {
 		for _, p := range group {
 			start := time.Now()
