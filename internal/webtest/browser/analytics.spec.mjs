@@ -419,17 +419,21 @@ await check('compare: set overlap of two observers matches the packets API', asy
   dark.errors = [];
   // Compute the expected overlap from the very answers the page received (live traffic between
   // two fetches could otherwise change the sets), with a plain set loop independent of the page.
+  // The bodies are taken on the way through (route.fetch): large ones are not kept by the
+  // browser's inspector cache, so response.json() afterwards is unreliable.
   const got = new Map();
-  const onRes = async (r) => {
-    if (!r.url().includes('/api/packets?')) return;
-    got.set(new URL(r.url()).searchParams.get('observer'), r.json());
+  const pass = async (route) => {
+    const res = await route.fetch();
+    const body = await res.text();
+    got.set(new URL(route.request().url()).searchParams.get('observer'), JSON.parse(body));
+    await route.fulfill({ response: res, body });
   };
-  dark.on('response', onRes);
+  await dark.route('**/api/packets?*', pass);
   await dark.goto(`${BASE}/#/compare?a=${encodeURIComponent(a.id)}&b=${encodeURIComponent(b.id)}`);
   await dark.waitForSelector('#compare-cards', { timeout: 20000 });
-  dark.off('response', onRes);
+  await dark.unroute('**/api/packets?*', pass);
   assert(got.has(a.id) && got.has(b.id), `the page did not request both observers' packets (${[...got.keys()].join(', ')})`);
-  const [pa, pb] = await Promise.all([got.get(a.id), got.get(b.id)]);
+  const [pa, pb] = [got.get(a.id), got.get(b.id)];
   const A = new Set(pa.packets.map((x) => x.hash)); const B = new Set(pb.packets.map((x) => x.hash));
   let both = 0;
   for (const x of A) if (B.has(x)) both++;
@@ -505,6 +509,19 @@ if (await required(`/nodes/${busy.public_key}/analytics`)) {
     noErrors(dark, 'node analytics');
   });
 }
+
+await check('links: node page → its analytics; legacy #/roles → the Roles tab', async () => {
+  dark.errors = [];
+  await dark.goto(`${BASE}/#/nodes/${busy.public_key}`);
+  const link = dark.locator(`a[href="#/nodes/${busy.public_key}/analytics"]`);
+  await link.waitFor({ timeout: 15000 });
+  await link.click();
+  await dark.waitForSelector('#na-subtitle', { timeout: 20000 });
+  await dark.goto(`${BASE}/#/roles`);
+  await dark.waitForFunction(() => document.querySelector('#an-content')?.dataset.ready === 'roles', null, { timeout: 20000 });
+  assert(dark.url().includes('#/analytics?tab=roles'), `#/roles went to ${dark.url()}`);
+  noErrors(dark, 'links');
+});
 
 // ---- observer page charts + clock offset; observers list columns ----
 const obsList = (await api('/observers')).observers;
