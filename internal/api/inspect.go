@@ -6,6 +6,7 @@ package api
 
 import (
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -33,8 +34,15 @@ func (m *genMemo[T]) get(gen uint64, build func() T) T {
 }
 
 type inspectMemos struct {
-	audio genMemo[*inspect.AudioBuckets]
-	graph genMemo[*inspect.Graph]
+	audio genMemo[[]byte] // encoded answer
+	graph genMemo[edgeView]
+}
+
+// edgeView is a snapshot with its neighbour-edge index, shared by every
+// path/affinity request of one generation.
+type edgeView struct {
+	sn *store.Snapshot
+	g  *inspect.Graph
 }
 
 func (s *Server) audioLabBuckets(w http.ResponseWriter, r *http.Request) {
@@ -43,11 +51,18 @@ func (s *Server) audioLabBuckets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	b := s.inspect.audio.get(st.Generation(), func() *inspect.AudioBuckets {
-		v := inspect.AudioLab(st.Snapshot())
-		return &v
+	b := s.inspect.audio.get(st.Generation(), func() []byte {
+		b, err := marshalLine(inspect.AudioLab(st.Snapshot()))
+		if err != nil {
+			s.log.Error("audio lab", "err", err)
+		}
+		return b
 	})
-	writeJSON(w, http.StatusOK, b)
+	if b == nil {
+		s.writeError(w, r, errors.New("audio lab: encode failed"))
+		return
+	}
+	writeRaw(w, http.StatusOK, b)
 }
 
 // Path inspector limits (API.md §5.9).
@@ -91,16 +106,17 @@ func (s *Server) pathsInspect(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sn := st.Snapshot()
-	writeJSON(w, http.StatusOK, inspect.Inspect(sn, s.edgeGraph(sn), prefixes, limit, s.now()))
+	v := s.edgeView(st)
+	writeJSON(w, http.StatusOK, inspect.Inspect(v.sn, v.g, prefixes, limit, s.now()))
 }
 
-// edgeGraph is the snapshot generation's neighbour-edge index.
-func (s *Server) edgeGraph(sn *store.Snapshot) *inspect.Graph {
-	return s.inspect.graph.get(sn.Gen, func() *inspect.Graph {
+// edgeView is the current generation's snapshot and edge index.
+func (s *Server) edgeView(st Store) edgeView {
+	return s.inspect.graph.get(st.Generation(), func() edgeView {
+		sn := st.Snapshot()
 		g := inspect.NewGraph(sn)
 		g.Built = s.now()
-		return g
+		return edgeView{sn: sn, g: g}
 	})
 }
 
@@ -119,9 +135,8 @@ func (s *Server) debugAffinity(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sn := st.Snapshot()
-	g := s.edgeGraph(sn)
-	writeJSON(w, http.StatusOK, inspect.DebugAffinity(sn, g, f, g.Built, s.now()))
+	v := s.edgeView(st)
+	writeJSON(w, http.StatusOK, inspect.DebugAffinity(v.sn, v.g, f, v.g.Built, s.now()))
 }
 
 // inspectPrefixes validates and lower-cases the hop prefixes: 1–64 of them,

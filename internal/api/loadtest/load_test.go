@@ -207,6 +207,12 @@ type result struct {
 // (ms, client-side, including transfer and gzip decoding).
 func hammer(t *testing.T, c *http.Client, u string, conc, total int) result {
 	t.Helper()
+	return hammerDo(t, "GET "+u, conc, total, func() (*http.Response, error) { return c.Get(u) })
+}
+
+// hammerDo is hammer for any request: do sends one.
+func hammerDo(t *testing.T, label string, conc, total int, do func() (*http.Response, error)) result {
+	t.Helper()
 	var mu sync.Mutex
 	lat := make([]float64, 0, total)
 	size := 0
@@ -223,7 +229,7 @@ func hammer(t *testing.T, c *http.Client, u string, conc, total int) result {
 			defer wg.Done()
 			for range jobs {
 				start := time.Now()
-				resp, err := c.Get(u)
+				resp, err := do()
 				if err != nil {
 					mu.Lock()
 					failed = err
@@ -235,7 +241,7 @@ func hammer(t *testing.T, c *http.Client, u string, conc, total int) result {
 				d := float64(time.Since(start).Microseconds()) / 1000
 				mu.Lock()
 				if resp.StatusCode != 200 {
-					failed = fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
+					failed = fmt.Errorf("%s: status %d", label, resp.StatusCode)
 				}
 				lat = append(lat, d)
 				size = int(n)
