@@ -14,6 +14,9 @@ import (
 // observersCache.ttlSeconds (30 s): the list page is polled by every open
 // browser tab. One refill at a time (the others serve the previous bytes or
 // wait for the first fill), monotonic clock, age sent as X-Cache-Age-Seconds.
+// [improve] An entry also expires when the store's data generation moved on
+// and it is at least observersFreshAfter old, so the list is never a whole TTL
+// behind the packets it counts (at most one rebuild per second under traffic).
 type observersCache struct {
 	mu     sync.Mutex // serializes refills only; readers use entry
 	entry  atomic.Pointer[cachedBody]
@@ -24,19 +27,29 @@ type observersCache struct {
 type cachedBody struct {
 	body  []byte
 	built time.Time // monotonic
+	gen   uint64    // store generation it was built from (0 = unknown)
+}
+
+// observersFreshAfter is the minimum age before a data change expires the cached list.
+const observersFreshAfter = time.Second
+
+// fresh reports whether e can still be served at store generation gen.
+func (e *cachedBody) fresh(ttl time.Duration, gen uint64) bool {
+	age := time.Since(e.built)
+	return age < ttl && (gen == e.gen || age < observersFreshAfter)
 }
 
 func (c *observersCache) counters() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
 
 // get returns fresh cached bytes or refills them with build.
-func (c *observersCache) get(ttl time.Duration, build func() ([]byte, error)) (*cachedBody, error) {
-	if e := c.entry.Load(); e != nil && time.Since(e.built) < ttl {
+func (c *observersCache) get(ttl time.Duration, gen uint64, build func() ([]byte, error)) (*cachedBody, error) {
+	if e := c.entry.Load(); e != nil && e.fresh(ttl, gen) {
 		c.hits.Add(1)
 		return e, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.entry.Load(); e != nil && time.Since(e.built) < ttl {
+	if e := c.entry.Load(); e != nil && e.fresh(ttl, gen) {
 		c.hits.Add(1) // filled while we waited
 		return e, nil
 	}
@@ -45,7 +58,7 @@ func (c *observersCache) get(ttl time.Duration, build func() ([]byte, error)) (*
 	if err != nil {
 		return nil, err
 	}
-	e := &cachedBody{body: b, built: time.Now()}
+	e := &cachedBody{body: b, built: time.Now(), gen: gen}
 	c.entry.Store(e)
 	return e, nil
 }
@@ -77,7 +90,8 @@ func (s *Server) listObservers(w http.ResponseWriter, r *http.Request) {
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	e, err := s.observers.get(ttl, build)
+	gen, _ := s.storeGeneration()
+	e, err := s.observers.get(ttl, gen, build)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -326,6 +326,18 @@ type accum struct {
 	snrSum, rssiSum float64
 	snrN, rssiN     int
 	count           int
+	// txs counts distinct transmissions (an observer can hear one transmission several
+	// times, over different paths); lastTx is the last one counted.
+	txs    int
+	lastTx *Transmission
+}
+
+// addTx counts t once, however many of its observations this accumulator sees.
+func (a *accum) addTx(t *Transmission) {
+	if a.lastTx != t {
+		a.lastTx = t
+		a.txs++
+	}
 }
 
 func (a *accum) add(o *Observation) {
@@ -362,7 +374,18 @@ func (s *Store) NodeHealth(pubkey string, now time.Time) (NodeHealth, error) {
 	s.mu.RUnlock()
 	n := nset.byKey[pk]
 	if n == nil && len(list) == 0 {
-		return NodeHealth{}, ErrNotFound
+		// A short link (#/nodes/<8+ hex>) names a node by key prefix, as GET /api/nodes/{pk} does.
+		found, err := s.findNode(pk)
+		if err != nil {
+			return NodeHealth{}, err
+		}
+		n, pk = found, found.PublicKey
+		if s.cfg.nodeBL[pk] {
+			return NodeHealth{}, ErrNotFound
+		}
+		s.mu.RLock()
+		list = s.idx.byNode[pk]
+		s.mu.RUnlock()
 	}
 	h := NodeHealth{Observers: []NodeObserverStat{}, RecentPackets: []TxJSON{}}
 	if n != nil {
@@ -408,6 +431,7 @@ func (s *Store) nodeStats(list []*Transmission, os *observerSet, now time.Time, 
 				per[o.ObserverIdx] = a
 			}
 			a.add(o)
+			a.addTx(t)
 		}
 		if len(packets) < recent {
 			packets = append(packets, s.packetOf(os, t, false).JSON())
@@ -421,7 +445,9 @@ func (s *Store) nodeStats(list []*Transmission, os *observerSet, now time.Time, 
 	}
 	st.LastHeard = timePtr(lastHeard)
 	for idx, a := range per {
-		o := NodeObserverStat{PacketCount: a.count, AvgSNR: avgPtr(a.snrSum, a.snrN), AvgRSSI: avgPtr(a.rssiSum, a.rssiN)}
+		// packetCount = transmissions this observer heard, so no observer exceeds the
+		// node's totalTransmissions ([improve]: the original counted observations).
+		o := NodeObserverStat{PacketCount: a.txs, AvgSNR: avgPtr(a.snrSum, a.snrN), AvgRSSI: avgPtr(a.rssiSum, a.rssiN)}
 		if ob := os.byIdx[idx]; ob != nil {
 			o.ObserverID, o.ObserverName, o.IATA = ob.ID, strPtr(ob.Name), strPtr(ob.IATA)
 		}

@@ -110,6 +110,7 @@ type matcher struct {
 	observers     map[int64]bool // observer filter ∩ region filter, as idx sets
 	nodeLists     [][]*Transmission
 	hash          string
+	hashPrefix    bool // hash is a hex prefix (< 16 chars): matched by scanning, not byHash
 	channel       string
 	since, until  int64
 	empty         bool // some filter can match nothing
@@ -129,7 +130,7 @@ func (m *matcher) match(t *Transmission) bool {
 	if m.until != 0 && t.FirstSeen >= m.until {
 		return false
 	}
-	if m.hash != "" && t.Hash != m.hash {
+	if m.hash != "" && t.Hash != m.hash && !(m.hashPrefix && strings.HasPrefix(t.Hash, m.hash)) {
 		return false
 	}
 	if m.channel != "" && t.ChannelHash != m.channel {
@@ -194,7 +195,11 @@ func (s *Store) candidates(q PacketQuery, os *observerSet, ns *nodeSet) ([]*Tran
 	}
 	if q.Hash != "" {
 		m.hash = strings.ToLower(strings.TrimSpace(q.Hash))
-		if t := ix.byHash[m.hash]; t != nil {
+		// The UI shows 8 hash characters: a shorter hex string is a prefix, checked per
+		// packet outside the lock (no index list to take; the other filters narrow the scan).
+		if len(m.hash) < 16 && isHex(m.hash) {
+			m.hashPrefix = true
+		} else if t := ix.byHash[m.hash]; t != nil {
 			sources = append(sources, source{[]*Transmission{t}, func() { m.hash = "" }})
 		} else {
 			m.empty = true
