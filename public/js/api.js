@@ -11,6 +11,26 @@ export class ApiError extends Error {
   }
 }
 
+// What a request path loads, in words: errors name it instead of showing the raw API path
+// (the path stays on ApiError.path for debugging).
+const NOUNS = {
+  packets: ['packets', 'packet'], nodes: ['nodes', 'node'], observers: ['observers', 'observer'],
+  channels: ['channels', 'channel messages'], stats: ['statistics', 'statistics'], config: ['settings', 'settings'],
+  decode: ['decoder', 'decoder'], health: ['server health', 'server health'],
+};
+function what(path) {
+  const seg = String(path).split('?')[0].split('/').filter(Boolean);
+  const n = NOUNS[seg[0]];
+  if (!n) return 'data';
+  if (seg[0] === 'nodes' && seg[2] === 'health') return 'node health';
+  return seg.length > 1 && seg[1] !== 'search' && seg[1] !== 'timestamps' ? n[1] : n[0];
+}
+function describe(path, status, msg) {
+  if (status === 0) return `Could not load ${what(path)}: the server could not be reached.`;
+  const m = String(msg || '').replace(/^[a-z]/, (c) => c.toLowerCase());
+  return `Could not load ${what(path)}: ${m || 'server error'} (HTTP ${status}).`;
+}
+
 const inflight = new Map();
 const cache = new Map();
 // Per-path timings of this page session (query stripped), for the Perf page's "Client API
@@ -48,17 +68,16 @@ export function api(path, opts = {}) {
     record(path, performance.now() - t0, res.ok);
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch {
-      if (res.ok) throw new ApiError(path, res.status, `${path}: response is not JSON`);
+      if (res.ok) throw new ApiError(path, res.status, describe(path, res.status, 'the response is not JSON'));
     }
     if (!res.ok) {
-      const msg = data && data.error ? data.error : `HTTP ${res.status}`;
-      throw new ApiError(path, res.status, `${path}: ${msg}`);
+      throw new ApiError(path, res.status, describe(path, res.status, data && data.error ? data.error : res.statusText));
     }
     if (method === 'GET' && opts.ttl) cache.set(key, { data, exp: Date.now() + opts.ttl });
     return data;
   }, (err) => {
     record(path, performance.now() - t0, false);
-    throw new ApiError(path, 0, `${path}: network error (${err.message})`);
+    throw new ApiError(path, 0, describe(path, 0, err.message));
   }).finally(() => inflight.delete(key));
   if (method === 'GET') inflight.set(key, p);
   return p;

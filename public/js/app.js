@@ -5,7 +5,7 @@ import { api, loadConfig, config, invalidate } from './api.js';
 import * as live from './live.js';
 import * as router from './router.js';
 import { renderRegionBar } from './region.js';
-import { num } from './format.js';
+import { num, tickAgo } from './format.js';
 import * as search from './search.js';
 import * as customizer from './customizer.js';
 
@@ -32,18 +32,92 @@ if (window.matchMedia) {
 }
 
 // ---- nav ----
+const navLinks = $('.nav-links');
+const topLinks = $$('.nav-links > a[data-route]');
+const navMore = $('#nav-more');
+const navMoreBtn = $('#nav-more-btn');
+const navMoreMenu = $('#nav-more-menu');
+const menuItem = (a) => {
+  const m = document.createElement('a');
+  m.href = a.getAttribute('href');
+  m.textContent = a.textContent;
+  m.setAttribute('role', 'menuitem');
+  m.dataset.route = a.dataset.route;
+  return m;
+};
+
+/**
+ * layoutNav is the "priority+" top bar: every link that does not fit goes into "More ▾"
+ * (low-priority links first, then the priority ones from the end; the active page's link
+ * is never moved), so every page stays reachable at every width above the bottom nav.
+ */
+const topnav = $('.topnav');
+const overflowing = () => navLinks.scrollWidth > navLinks.clientWidth + 1 || topnav.scrollWidth > topnav.clientWidth + 1;
+function layoutNav() {
+  for (const a of topLinks) a.hidden = false;
+  navMore.hidden = true;
+  const items = [];
+  if (getComputedStyle(navLinks).display !== 'none' && overflowing()) {
+    navMore.hidden = false;
+    const order = [...topLinks.filter((a) => !a.dataset.priority).reverse(), ...topLinks.filter((a) => a.dataset.priority).reverse()];
+    for (const a of order) {
+      if (!overflowing()) break;
+      if (!a.classList.contains('active')) a.hidden = true;
+    }
+    for (const a of topLinks) if (a.hidden) items.push(menuItem(a));
+  }
+  navMoreMenu.replaceChildren(...items);
+  navMoreBtn.classList.toggle('active', items.some((m) => m.dataset.route === document.body.dataset.route));
+  if (!items.length) setNavMore(false);
+}
+function setNavMore(open) {
+  navMoreMenu.hidden = !open;
+  navMoreBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+  if (open) { const a = navMoreMenu.querySelector('a'); if (a) a.focus(); }
+}
+navMoreBtn.addEventListener('click', (e) => { e.stopPropagation(); setNavMore(navMoreMenu.hidden); });
+navMoreMenu.addEventListener('click', () => setNavMore(false));
+navMoreMenu.addEventListener('keydown', (e) => {
+  const items = $$('a', navMoreMenu);
+  const i = items.indexOf(document.activeElement);
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length].focus();
+  } else if (e.key === 'Tab') setNavMore(false);
+});
+document.addEventListener('click', (e) => { if (!navMoreMenu.hidden && !navMore.contains(e.target)) setNavMore(false); });
+// Re-fit when the window changes and when the stats text on the right changes width.
+const navRO = new ResizeObserver(() => layoutNav());
+navRO.observe(topnav);
+navRO.observe($('.nav-right'));
+
+// Bottom nav (≤768 px): "More" opens a sheet of the pages without a bottom-nav button. A
+// backdrop takes the tap that closes it, so that tap never reaches what lies underneath.
 const moreBtn = $('#more-btn');
 const moreSheet = $('#more-sheet');
+const moreBackdrop = $('#more-backdrop');
+const bottomRoutes = new Set($$('.bottom-nav a[data-route]').map((a) => a.dataset.route));
+const sheetRoutes = topLinks.filter((a) => !bottomRoutes.has(a.dataset.route));
+moreSheet.replaceChildren(...sheetRoutes.map(menuItem));
 function setMore(open) {
   moreSheet.hidden = !open;
+  moreBackdrop.hidden = !open;
   moreBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
   if (open) { const a = moreSheet.querySelector('a'); if (a) a.focus(); }
 }
-moreBtn.addEventListener('click', (e) => { e.stopPropagation(); setMore(moreSheet.hidden); });
-document.addEventListener('click', (e) => { if (!moreSheet.hidden && !moreSheet.contains(e.target)) setMore(false); });
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !moreSheet.hidden) { setMore(false); moreBtn.focus(); } });
+moreBtn.addEventListener('click', () => setMore(moreSheet.hidden));
+moreBackdrop.addEventListener('click', (e) => { e.preventDefault(); e.stopPropagation(); setMore(false); });
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape') return;
+  if (!moreSheet.hidden) { setMore(false); moreBtn.focus(); }
+  if (!navMoreMenu.hidden) { setNavMore(false); navMoreBtn.focus(); }
+});
 moreSheet.addEventListener('click', () => setMore(false));
 $('#skip-link').addEventListener('click', (e) => { e.preventDefault(); $('#app').focus(); });
+
+// Pages whose content follows the region filter; elsewhere the bar would do nothing.
+const REGION_ROUTES = new Set(['packets', 'map', 'live', 'channels', 'nodes', 'observers']);
+const regionBar = $('#region-bar');
 
 router.onRoute((p) => {
   for (const a of $$('[data-route]')) {
@@ -51,12 +125,20 @@ router.onRoute((p) => {
     a.classList.toggle('active', on);
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  moreBtn.classList.toggle('active', ['nodes', 'observers', 'analytics', 'compare', 'tools', 'perf', 'audio-lab'].includes(p.route));
+  // #/compare belongs to the analytics pages (in the sheet).
+  moreBtn.classList.toggle('active', sheetRoutes.some((a) => a.dataset.route === p.route) || p.route === 'compare');
   document.body.dataset.route = p.route;
+  regionBar.dataset.route = REGION_ROUTES.has(p.route) && !(p.param && (p.route === 'nodes' || p.route === 'observers')) ? 'on' : 'off';
+  setMore(false);
+  setNavMore(false);
+  layoutNav();
   // Toasts belong to the view that raised them; a new view starts clean.
   const toasts = $('#toasts');
   while (toasts.firstChild) toasts.removeChild(toasts.firstChild);
 });
+
+// One ticker keeps every relative time ("12s ago") current, on every page.
+setInterval(() => tickAgo(), 1000);
 
 search.install($('#search-btn'));
 customizer.install($('#customize-btn'));

@@ -1,6 +1,6 @@
 // "Bring your own packet": a dialog that decodes pasted hex with POST /api/decode and draws the
 // same hex dump and field table as the packet detail (from the server's breakdown).
-import { h, clear, trapFocus } from './dom.js';
+import { h, clear, replace, trapFocus } from './dom.js';
 import { api } from './api.js';
 import { fieldsOf, hexDump, fieldTable } from './packet-detail.js';
 
@@ -25,7 +25,8 @@ function build() {
       const r = await api('/decode', { method: 'POST', body: { hex } });
       const hd = (r.decoded && r.decoded.header) || {};
       const fields = fieldsOf(r.breakdown);
-      clear(out).append(
+      // dom.js replace skips null children (Element.append would print "null").
+      replace(out,
         h('p', null, h('strong', null, String(hd.payloadTypeName || 'Unknown')), ' · ', String(hd.routeTypeName || ''), ` · ${Math.floor(hex.length / 2)} bytes`),
         hexDump(hex, fields),
         r.breakdown && r.breakdown.error ? h('p', { class: 'muted' }, `Decoder: ${r.breakdown.error}`) : null,

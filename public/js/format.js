@@ -44,6 +44,22 @@ export function hops(p) {
   return Array.isArray(v) ? v.map(String) : [];
 }
 
+/**
+ * obsView is one observation of a transmission seen as a packet row: the transmission's fields
+ * with the observation's observer, signal, time, raw bytes and path. The packet's own path
+ * fields (_parsedPath, resolved_path, which describe its first observation) are dropped so
+ * they can never stand in for another observation's path.
+ */
+export function obsView(pkt, o) {
+  if (!o) return pkt;
+  const { _parsedPath, resolved_path: _rp, observations: _obs, ...base } = pkt || {};
+  return {
+    ...base, ...o, id: base.id ?? o.transmission_id, hash: base.hash || o.hash,
+    payload_type: base.payload_type, route_type: base.route_type, decoded_json: base.decoded_json,
+    raw_hex: o.raw_hex || base.raw_hex, path_json: o.path_json ?? '[]', resolved_path: o.resolved_path ?? null,
+  };
+}
+
 /** parseTime accepts ISO strings and legacy "YYYY-MM-DD HH:MM:SS" (UTC). Returns ms or NaN. */
 export function parseTime(s) {
   if (!s) return NaN;
@@ -68,6 +84,33 @@ export function ago(s, now = Date.now()) {
   return future ? `in ${out} ⚠` : `${out} ago`;
 }
 
+/**
+ * timeAgo returns a <time> element showing ago(s) (optionally inside wrap, e.g. " (%s)") with
+ * the absolute time as tooltip. The app shell's ticker (tickAgo) rewrites every such element
+ * once a second, so relative times keep counting on paused tables and open panes.
+ */
+export function timeAgo(s, wrap = '') {
+  const el = document.createElement('time');
+  const t = parseTime(s);
+  if (!Number.isNaN(t)) {
+    el.dateTime = new Date(t).toISOString();
+    el.dataset.ago = String(t);
+    el.title = absTime(t);
+  }
+  if (wrap) el.dataset.wrap = wrap;
+  el.textContent = wrap ? wrap.replace('%s', ago(s)) : ago(s);
+  return el;
+}
+
+/** tickAgo refreshes the text of every timeAgo element under root. */
+export function tickAgo(root = document, now = Date.now()) {
+  for (const el of root.querySelectorAll('time[data-ago]')) {
+    const txt = ago(+el.dataset.ago, now);
+    const v = el.dataset.wrap ? el.dataset.wrap.replace('%s', txt) : txt;
+    if (el.textContent !== v) el.textContent = v;
+  }
+}
+
 /** absTime renders an ISO-like absolute time in local time with seconds. */
 export function absTime(s) {
   const t = parseTime(s);
@@ -89,6 +132,25 @@ export function hashColor(hash, dark = true) {
   const sat = 55 + (b(2) % 35);
   const light = (dark ? 55 : 38) + (b(3) % 15);
   return `hsl(${hue} ${sat}% ${light}%)`;
+}
+
+/**
+ * inkFor returns the text colour (near-black or white) with the higher WCAG contrast on an
+ * "hsl(H S% L%)" background, e.g. a hashColor() avatar: one of the two is always ≥ 4.5:1.
+ */
+export function inkFor(hsl) {
+  const m = /hsl\(\s*([\d.]+)\s+([\d.]+)%\s+([\d.]+)%/.exec(String(hsl));
+  if (!m) return '#fff';
+  const hh = +m[1] / 360, s = +m[2] / 100, l = +m[3] / 100;
+  const q = l < 0.5 ? l * (1 + s) : l + s - l * s, p = 2 * l - q;
+  const ch = (t) => {
+    t = (t + 1) % 1;
+    const v = t < 1 / 6 ? p + (q - p) * 6 * t : t < 1 / 2 ? q : t < 2 / 3 ? p + (q - p) * (2 / 3 - t) * 6 : p;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * ch(hh + 1 / 3) + 0.7152 * ch(hh) + 0.0722 * ch(hh - 1 / 3);
+  const dark = 0.0056; // #111
+  return (lum + 0.05) / (dark + 0.05) >= 1.05 / (lum + 0.05) ? '#111' : '#fff';
 }
 
 /** packetSummary builds the one-line "Details" text from a decoded payload. */

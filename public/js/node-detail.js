@@ -3,7 +3,7 @@
 import { h, clear } from './dom.js';
 import { api, config, errorBox } from './api.js';
 import {
-  roleKey, ROLE_LABELS, nodeStatus, STATUS_SHAPE, ago, absTime, num, fixed, hasGPS, typeName, typeClass, packetSummary,
+  roleKey, ROLE_LABELS, nodeStatus, STATUS_SHAPE, timeAgo, absTime, num, fixed, hasGPS, typeName, typeClass, packetSummary,
 } from './format.js';
 import { qrSVG } from './qr.js';
 import { createMap, roleIcon } from './mapbase.js';
@@ -84,9 +84,9 @@ export function renderNodeDetail(el, pk, opts = {}) {
     const s = (health && health.stats) || {};
     const dl = h('dl', { class: 'kv' });
     const add = (k, ...v) => dl.append(h('dt', null, k), h('dd', null, ...v));
-    add('Last Heard', ago(n.last_heard || n.last_seen), h('span', { class: 'muted' }, ` (${absTime(n.last_heard || n.last_seen)})`));
+    add('Last Heard', timeAgo(n.last_heard || n.last_seen), h('span', { class: 'muted' }, ` (${absTime(n.last_heard || n.last_seen)})`));
     add('First Seen', absTime(n.first_seen));
-    if (n.last_relayed) add('Last Relayed', ago(n.last_relayed));
+    if (n.last_relayed) add('Last Relayed', timeAgo(n.last_relayed));
     add('Total Packets', num(s.totalTransmissions ?? s.totalPackets), s.totalObservations ? ` (${num(s.totalObservations)} observations)` : '');
     add('Packets Today', num(s.packetsToday));
     add('Avg SNR', s.avgSnr === null || s.avgSnr === undefined ? '—' : `${fixed(s.avgSnr)} dB`);
@@ -99,7 +99,7 @@ export function renderNodeDetail(el, pk, opts = {}) {
     const recent = (health && health.recentPackets && health.recentPackets.length ? health.recentPackets : det.recentAdverts) || [];
     el.appendChild(h('div', { class: 'section' }, h('h3', null, `Recent Packets (${recent.length})`),
       recent.length ? table('Recent packets', ['Time', 'Type', 'Details', '👁', ''], recent.slice(0, 20).map((p) => h('tr', null,
-        h('td', { title: absTime(p.timestamp || p.first_seen) }, ago(p.timestamp || p.first_seen)),
+        h('td', null, timeAgo(p.timestamp || p.first_seen)),
         h('td', null, h('span', { class: 'badge t-' + typeClass(p.payload_type) }, typeName(p.payload_type))),
         h('td', null, packetSummary(p)),
         h('td', null, String(p.observation_count ?? (p.observations ? p.observations.length : ''))),

@@ -4,7 +4,7 @@
 // never re-derives byte layouts.
 import { h, clear } from './dom.js';
 import {
-  typeName, typeClass, routeName, isTransport, parseJSON, hops, ago, absTime, fixed, packetSummary, hasGPS,
+  typeName, typeClass, routeName, isTransport, parseJSON, hops, absTime, timeAgo, fixed, packetSummary, hasGPS, obsView,
 } from './format.js';
 import { hopPills } from './hops.js';
 
@@ -88,7 +88,7 @@ export function renderDetail(el, data, opts = {}) {
   let obs = null;
   if (opts.obsId !== undefined && opts.obsId !== null) obs = obsList.find((o) => String(o.id) === String(opts.obsId)) || null;
   if (!obs) obs = obsList.find((o) => o.observer_id === pkt.observer_id && o.path_json === pkt.path_json) || obsList[0] || null;
-  const view = obs ? { ...pkt, ...obs, payload_type: pkt.payload_type, route_type: pkt.route_type, decoded_json: pkt.decoded_json, raw_hex: obs.raw_hex || pkt.raw_hex } : pkt;
+  const view = obsView(pkt, obs);
   const d = parseJSON(pkt.decoded_json, {}) || {};
   const idx = obs ? obsList.indexOf(obs) : -1;
 
@@ -113,7 +113,7 @@ export function renderDetail(el, data, opts = {}) {
   add('Payload Type', h('span', { class: 'badge t-' + typeClass(pkt.payload_type) }, typeName(pkt.payload_type)));
   add('Route Type', routeName(pkt.route_type), isTransport(pkt.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null);
   add('Path', h('span', { class: 'badge tb' }, `${hopList.length} hops`), ' ', ...hopPills(hopList, view.resolved_path, { link: true }));
-  add('Timestamp', absTime(view.timestamp || pkt.first_seen), h('span', { class: 'muted' }, ` (${ago(view.timestamp || pkt.first_seen)})`));
+  add('Timestamp', absTime(view.timestamp || pkt.first_seen), h('span', { class: 'muted' }, timeAgo(view.timestamp || pkt.first_seen, ' (%s)')));
   add('Observer', view.observer_id
     ? h('a', { href: `#/observers/${encodeURIComponent(view.observer_id)}` }, String(view.observer_name || view.observer_id))
     : '—', view.observer_iata ? h('span', { class: 'badge iata' }, String(view.observer_iata)) : null);
@@ -136,7 +136,8 @@ export function renderDetail(el, data, opts = {}) {
           .then(() => { e.target.textContent = '✓ Copied'; }, () => { e.target.textContent = url; });
       },
     }, '🔗 Copy Link'),
-    h('a', { class: 'btn', href: `#/packet/${encodeURIComponent(pkt.hash || pkt.id)}` }, '↗ Full page')));
+    // The standalone page does not link to itself.
+    opts.standalone ? null : h('a', { class: 'btn', href: `#/packet/${encodeURIComponent(pkt.hash || pkt.id)}` }, '↗ Full page')));
 
   const bd = (obs && obs.breakdown) || (!obs || !obs.raw_hex || obs.raw_hex === pkt.raw_hex || idx <= 0 ? data.breakdown : null) || data.breakdown;
   const fields = fieldsOf(bd);
@@ -158,7 +159,7 @@ export function renderDetail(el, data, opts = {}) {
         h('td', null, String(o.observer_name || o.observer_id || '—'), o.observer_iata ? h('span', { class: 'badge iata' }, String(o.observer_iata)) : null),
         h('td', null, String(hops(o).length)),
         h('td', null, fixed(o.snr)), h('td', null, fixed(o.rssi, 0)),
-        h('td', { title: absTime(o.timestamp) }, ago(o.timestamp)));
+        h('td', null, timeAgo(o.timestamp)));
       const pick = () => opts.onObs && opts.onObs(o.id);
       tr.addEventListener('click', pick);
       tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(); } });

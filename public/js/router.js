@@ -47,9 +47,16 @@ export function navigate(hash) {
 
 export const onRoute = (fn) => { onRouteHooks.push(fn); };
 
+// Old links that moved: answered with a redirect (replaceState, so Back skips them).
+const LEGACY = {
+  traces: (p) => (p.param ? `#/tools/trace/${encodeURIComponent(p.param)}` : '#/tools'),
+  roles: () => '#/analytics?tab=roles',
+};
+
 async function route() {
   const p = parse();
   if (!p.route) { history.replaceState(null, '', '#/home'); return route(); }
+  if (LEGACY[p.route]) { history.replaceState(null, '', LEGACY[p.route](p)); return route(); }
   const def = routes.get(p.route);
   const seq = ++mountSeq;
   if (current && current.unmount) {

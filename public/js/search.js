@@ -34,7 +34,8 @@ async function run(q) {
   const my = ++seq;
   if (!q) { clear(list); status.textContent = ''; input.setAttribute('aria-expanded', 'false'); return; }
   status.textContent = 'Searching…';
-  const isHash = /^[0-9a-f]{16}$/i.test(q);
+  // The table shows 8 hash characters: any hex prefix of 6+ characters is a packet search.
+  const isHash = /^[0-9a-f]{6,16}$/i.test(q);
   try {
     const [pk, nd, ch] = await Promise.all([
       isHash ? api('/packets' + qs({ limit: 5, hash: q.toLowerCase() })) : Promise.resolve({ packets: [] }),

@@ -5,7 +5,7 @@ import { api, qs, errorBox } from '../api.js';
 import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region } from '../region.js';
-import { ago, absTime, parseJSON, hops, fixed, hashColor } from '../format.js';
+import { timeAgo, absTime, parseJSON, hops, fixed, hashColor, inkFor } from '../format.js';
 import * as chankeys from '../chankeys.js';
 import { addForm, mineRows, mineActions } from './channels-mine.js';
 
@@ -17,7 +17,8 @@ function initials(name) {
 }
 
 function avatar(name) {
-  return h('span', { class: 'avatar', 'aria-hidden': 'true', style: { background: hashColor(Array.from(String(name)).map((c) => c.charCodeAt(0).toString(16)).join('').slice(0, 8)) } }, initials(name));
+  const bg = hashColor(Array.from(String(name)).map((c) => c.charCodeAt(0).toString(16)).join('').slice(0, 8));
+  return h('span', { class: 'avatar', 'aria-hidden': 'true', style: { background: bg, color: inkFor(bg) } }, initials(name));
 }
 
 function drawList() {
@@ -37,7 +38,7 @@ function row(c) {
   const item = h('div', { class: 'ch-item', role: 'option', tabindex: sel ? '0' : '-1', 'aria-selected': sel ? 'true' : 'false', dataset: { hash: c.hash } },
     avatar(c.name || c.hash),
     h('div', { class: 'ch-meta' },
-      h('div', { class: 'name' }, h('span', null, String(c.name || c.hash), c.user ? h('span', { class: 'ch-key-badge', title: 'Key held in this browser' }, ' 🔑') : null), h('span', { class: 'muted', title: absTime(c.lastActivity) }, ago(c.lastActivity))),
+      h('div', { class: 'name' }, h('span', null, String(c.name || c.hash), c.user ? h('span', { class: 'ch-key-badge', title: 'Key held in this browser' }, ' 🔑') : null), h('span', { class: 'muted' }, timeAgo(c.lastActivity))),
       h('div', { class: 'prev' }, c.lastMessage ? `${c.lastSender ? c.lastSender + ': ' : ''}${c.lastMessage}` : `${c.messageCount || 0} messages`)),
     unread ? h('span', { class: 'unread', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread)) : null);
   const pick = () => select(c.hash);

@@ -16,8 +16,9 @@ async function load(box) {
       tile('Observations', num(s.totalObservations)),
       tile('Nodes (7 d)', num(s.totalNodes)),
       tile('Observers', num(s.totalObservers)),
-      tile('Last hour', num(s.packetsLastHour)),
-      tile('Last 24 h', num(s.packetsLast24h))));
+      // packetsLastHour/24h count observations (API.md): say so, next to the observation total.
+      tile('Observations, last hour', num(s.packetsLastHour)),
+      tile('Observations, last 24 h', num(s.packetsLast24h))));
   } catch (e) {
     if (alive) clear(box).appendChild(errorBox(e, () => load(box)));
   }

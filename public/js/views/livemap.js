@@ -3,6 +3,7 @@
 // scope 1/6/12/24 h with a packet-density timeline).
 import { h, store, activateOnKey, trapFocus } from '../dom.js';
 import { api, qs, showError } from '../api.js';
+import { region, regionSet } from '../region.js';
 import * as live from '../live.js';
 import { bindTip, createMap, roleColor } from '../mapbase.js';
 import { renderNodeDetail } from '../node-detail.js';
@@ -97,7 +98,9 @@ function animate(p) {
 function feedItem(p) {
   const existing = S.feedItems.get(p.hash);
   if (existing && Date.now() - existing.t < 30000) {
-    existing.count++;
+    // observation_count is the transmission's total after this message's tick (shared by the
+    // tick's other observations): take it rather than adding one per message.
+    existing.count = p.observation_count ? Math.max(existing.count, p.observation_count) : existing.count + 1;
     existing.cnt.textContent = `👁 ${existing.count}`;
     return;
   }
@@ -123,25 +126,49 @@ function feedItem(p) {
   }
 }
 
-function show(p) {
-  S.count++;
-  S.statPkts.textContent = String(S.count);
-  S.recent.push(Date.now());
+/**
+ * firstSight is true for the first message of a transmission (one arrives per observation).
+ * Counters and the density timeline count transmissions, like the history they continue.
+ */
+function firstSight(hash) {
+  if (S.seen.has(hash)) return false;
+  S.seen.add(hash);
+  if (S.seen.size > 20000) S.seen = new Set([...S.seen].slice(-10000));
+  return true;
+}
+
+function show(p, first) {
+  if (first) {
+    S.count++;
+    S.statPkts.textContent = String(S.count);
+    S.recent.push(Date.now());
+  }
   feedItem(p);
   animate(p);
+}
+
+/** inRegion: the region filter keeps packets heard by an observer of a selected region. */
+function inRegion(p) {
+  const rs = regionSet();
+  if (!rs.size) return true;
+  const o = S.observers.get(p.observer_id);
+  const iata = p.observer_iata || (o && o.iata);
+  return !!iata && rs.has(iata);
 }
 
 function onBatch(batch) {
   if (!S) return;
   const now = Date.now();
   for (const p of batch) {
-    if (p._type !== 'packet' || !p.hash) continue;
-    S.stamps.push(now);
-    if (S.mode === 'LIVE') show(p);
+    if (p._type !== 'packet' || !p.hash || !inRegion(p)) continue;
+    const first = firstSight(p.hash);
+    if (first) S.stamps.push(now);
+    p._first = first;
+    if (S.mode === 'LIVE') show(p, first);
     else {
       S.buffer.push({ t: now, p });
       if (S.buffer.length > BUFFER_MAX) S.buffer.splice(0, 500);
-      S.missed++;
+      if (first) S.missed++;
       setMode(S.mode);
     }
   }
@@ -165,7 +192,7 @@ function replay() {
     if (!S || gen !== S.gen) return;
     const item = S.buffer.shift();
     if (!item) { S.missed = 0; setMode('LIVE'); return; }
-    show(item.p);
+    show(item.p, item.p._first);
     const nxt = S.buffer[0];
     const gap = nxt ? Math.min(2000, Math.max(100, nxt.t - item.t)) / S.speed : 0;
     S.replayTimer = setTimeout(next, gap);
@@ -213,7 +240,7 @@ async function loadData() {
     const [nr, or, recent] = await Promise.all([
       api('/nodes' + qs({ limit: 2000 }), { ttl: 90000 }),
       api('/observers', { ttl: 30000 }).catch(() => ({ observers: [] })),
-      api('/packets' + qs({ limit: 8, expand: 'observations' })).catch(() => ({ packets: [] })),
+      api('/packets' + qs({ limit: 8, expand: 'observations', region: region() })).catch(() => ({ packets: [] })),
     ]);
     if (!S) return;
     const nodes = (nr && nr.nodes) || [];
@@ -231,7 +258,7 @@ async function loadData() {
     S.statNodes.textContent = String(S.gpsNodes.length);
     if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])).pad(0.1), { maxZoom: 12 });
     const list = ((recent && recent.packets) || []).slice().reverse();
-    for (const p of list) { feedItem(p); }
+    for (const p of list) { S.seen.add(p.hash); feedItem(p); }
   } catch (e) { showError(e, 'Live map data'); }
 }
 
@@ -277,14 +304,33 @@ function legend() {
     h('ul', null, ...ROLES.map((r) => h('li', null, h('span', { class: 'sw', style: { background: roleColor(r) } }), ROLE_LABELS[r]))));
 }
 
+/** snapLive drops the buffer and goes back to live animation. */
+function snapLive() { ++S.gen; clearTimeout(S.replayTimer); S.buffer = []; S.missed = 0; closeMissed(); setMode('LIVE'); }
+
+/** askMissed: resuming after a pause that missed packets asks "Replay" or "Skip to live". */
+function askMissed() {
+  closeMissed();
+  const replayBtn = h('button', { type: 'button', class: 'btn on' }, '▶ Replay');
+  const skipBtn = h('button', { type: 'button', class: 'btn' }, '⏭ Skip to live');
+  S.missedBox = h('div', { class: 'live-panel live-missed', role: 'alertdialog', 'aria-labelledby': 'live-missed-text' },
+    h('p', { id: 'live-missed-text' }, `You missed ${S.missed.toLocaleString()} packet${S.missed === 1 ? '' : 's'}.`), replayBtn, ' ', skipBtn);
+  replayBtn.addEventListener('click', () => { closeMissed(); replay(); });
+  skipBtn.addEventListener('click', snapLive);
+  S.page.appendChild(S.missedBox);
+  replayBtn.focus();
+}
+function closeMissed() {
+  if (S.missedBox) { const had = S.missedBox.contains(document.activeElement); S.missedBox.remove(); S.missedBox = null; if (had) S.playBtn.focus(); }
+}
+
 function vcr() {
   S.playBtn = h('button', { type: 'button', class: 'btn', 'aria-label': 'Pause' }, '⏸');
   S.playBtn.addEventListener('click', () => {
-    if (S.mode === 'PAUSED') { if (S.buffer.length) replay(); else setMode('LIVE'); }
-    else { ++S.gen; clearTimeout(S.replayTimer); setMode('PAUSED'); }
+    if (S.mode === 'PAUSED') { if (S.missed) askMissed(); else if (S.buffer.length) replay(); else setMode('LIVE'); }
+    else { ++S.gen; clearTimeout(S.replayTimer); closeMissed(); setMode('PAUSED'); }
   });
   const liveBtn = h('button', { type: 'button', class: 'btn', 'aria-label': 'Snap to live' }, '● LIVE');
-  liveBtn.addEventListener('click', () => { ++S.gen; clearTimeout(S.replayTimer); S.buffer = []; S.missed = 0; setMode('LIVE'); });
+  liveBtn.addEventListener('click', snapLive);
   const speedBtn = h('button', { type: 'button', class: 'btn', 'aria-label': `Speed ${SPEED_LABEL[S.speed]}` }, SPEED_LABEL[S.speed]);
   speedBtn.addEventListener('click', () => {
     S.speed = SPEEDS[(SPEEDS.indexOf(S.speed) + 1) % SPEEDS.length];
@@ -304,14 +350,15 @@ function vcr() {
     scope.appendChild(b);
   }
   S.timeline = h('canvas', { class: 'timeline', role: 'img', 'aria-label': 'Packet density timeline' });
-  return h('div', { class: 'live-panel vcr', role: 'toolbar', 'aria-label': 'Playback controls' }, S.playBtn, liveBtn, speedBtn, S.modeEl, scope, S.timeline);
+  S.clock = h('time', { class: 'vcr-clock mono', 'aria-label': 'Clock' }, '--:--:--');
+  return h('div', { class: 'live-panel vcr', role: 'toolbar', 'aria-label': 'Playback controls' }, S.playBtn, liveBtn, speedBtn, S.modeEl, S.clock, scope, S.timeline);
 }
 
 export function mount(el) {
   const sp = +store.get('live-vcr-speed', '1');
   S = {
     mode: 'LIVE', speed: SPEEDS.includes(sp) ? sp : 1, scope: 1, buffer: [], missed: 0, gen: 0, tlGen: 0, count: 0,
-    anims: 0, animated: 0, markers: new Map(), stamps: [], recent: [], feedItems: new Map(), gpsNodes: [], nodeByKey: new Map(), observers: new Map(),
+    anims: 0, animated: 0, markers: new Map(), stamps: [], seen: new Set(), recent: [], feedItems: new Map(), gpsNodes: [], nodeByKey: new Map(), observers: new Map(),
     colorByHash: store.get('meshcore-color-packets-by-hash', '1') === '1',
   };
   const mapEl = h('div', { class: 'map-el', id: 'live-map', dataset: { animated: '0' } });
@@ -324,19 +371,28 @@ export function mount(el) {
   const beacon = h('span', { class: 'ws-dot', 'aria-hidden': 'true' });
   S.feedList = h('div', { id: 'live-feed-list', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   S.feedEmpty = h('p', { class: 'empty' }, 'Waiting for packets…');
-  el.appendChild(h('div', { class: 'live-page' }, mapEl,
+  S.page = h('div', { class: 'live-page' }, mapEl,
     h('div', { class: 'live-panel live-head' },
       h('h1', { class: 'sr-only' }, 'Live mesh map'),
       beacon, h('strong', null, 'MESH LIVE'),
       h('span', null, S.statPkts, ' pkts'), h('span', null, S.statNodes, ' nodes'),
       h('span', null, S.statAnims, ' anim'), h('span', null, S.statRate, '/min')),
     h('aside', { class: 'live-panel live-feed', 'aria-label': 'Packet feed' }, h('h2', null, 'Feed'), S.feedEmpty, S.feedList),
-    S.nodePanel, legend(), vcr()));
+    S.nodePanel, legend(), vcr());
+  el.appendChild(S.page);
   S.m = createMap(mapEl, { canvas: true });
   S.base = window.L.layerGroup().addTo(S.m.map);
   S.fx = window.L.layerGroup().addTo(S.m.map);
   S.unState = live.onState((st) => { beacon.parentElement && (beacon.style.background = st === 'open' ? 'var(--good)' : 'var(--bad)'); });
   S.unsub = live.subscribe(onBatch);
+  const tickClock = () => {
+    const d = new Date();
+    const p2 = (n) => String(n).padStart(2, '0');
+    S.clock.textContent = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+    S.clock.dateTime = d.toISOString();
+  };
+  tickClock();
+  S.clockTimer = setInterval(tickClock, 1000);
   S.tick = setInterval(() => {
     const cut = Date.now() - 60000;
     S.recent = S.recent.filter((t) => t > cut);
@@ -356,7 +412,7 @@ export function unmount() {
   document.removeEventListener('keydown', S.onKey);
   if (S.cleanupNode) S.cleanupNode();
   if (S.releaseNode) S.releaseNode({ restore: false });
-  clearInterval(S.tick); clearInterval(S.tlTimer); clearTimeout(S.replayTimer);
+  clearInterval(S.tick); clearInterval(S.tlTimer); clearInterval(S.clockTimer); clearTimeout(S.replayTimer);
   S.m.destroy();
   S = null;
 }

@@ -7,6 +7,7 @@ import * as live from '../live.js';
 import { setQuery } from '../router.js';
 import { region } from '../region.js';
 import { bindPop, createMap, roleIcon } from '../mapbase.js';
+import { observerStatus } from './observers.js';
 import {
   ROLES, ROLE_LABELS, roleKey, nodeStatus, ago, absTime, hasGPS, fixed, num, parseTime,
 } from '../format.js';
@@ -65,7 +66,12 @@ function draw() {
   if (S.roles.has('observer')) {
     for (const o of S.observers) {
       if (!hasGPS(o)) continue;
-      const mk = L.marker([o.lat, o.lon], { icon: roleIcon('observer'), title: String(o.name || o.id), alt: `Observer ${o.name || o.id}` });
+      // The status and last-heard filters apply to observers too (online = "active").
+      const ost = observerStatus(o);
+      if (S.status === 'active' && ost !== 'online') continue;
+      if (S.status === 'stale' && ost === 'online') continue;
+      if (lh && !(Math.max(parseTime(o.last_seen) || 0, parseTime(o.last_packet_at) || 0) >= lh)) continue;
+      const mk = L.marker([o.lat, o.lon], { icon: roleIcon('observer', { stale: ost !== 'online' }), title: String(o.name || o.id), alt: `Observer ${o.name || o.id}` });
       bindPop(mk, () => popupForObserver(o));
       S.layer.addLayer(mk);
       shown++;

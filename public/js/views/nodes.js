@@ -10,7 +10,7 @@ import { createVTable, nextSort } from '../vtable.js';
 import { renderNodeDetail } from '../node-detail.js';
 import { resetNodes } from '../hops.js';
 import {
-  roleKey, ROLE_LABELS, nodeStatus, STATUS_SHAPE, ago, absTime, num, parseTime, parseJSON,
+  roleKey, ROLE_LABELS, nodeStatus, STATUS_SHAPE, timeAgo, num, parseTime, parseJSON,
 } from '../format.js';
 
 const TABS = [['all', 'All'], ['repeater', 'Repeaters'], ['room', 'Rooms'], ['companion', 'Companions'], ['sensor', 'Sensors']];
@@ -30,7 +30,10 @@ function sync() {
   if (S.tab !== 'all') q.tab = S.tab;
   if (S.search) q.search = S.search;
   if (S.sort.key !== 'lastSeen' || S.sort.dir !== 'desc') q.sort = S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
-  setQuery(q, S.selected ? `#/nodes/${S.selected}` : '#/nodes');
+  // The open panel is part of the list's URL (?node=), so Back from the full node page
+  // (#/nodes/{pk}) returns to this filtered list with the panel open.
+  if (S.selected) q.node = S.selected;
+  setQuery(q, '#/nodes');
   store.set('meshcore-nodes-status-filter', S.status);
   store.set('meshcore-nodes-last-heard', S.lastHeard);
   store.set('meshcore-nodes-sort', q.sort || '');
@@ -76,7 +79,7 @@ function renderRow(n, tr) {
     h('td', null, String(n.name || '(unnamed)')),
     h('td', { class: 'mono' }, String(n.public_key).slice(0, 16)),
     h('td', null, h('span', { class: `role-badge role-${role}` }, ROLE_LABELS[role] || String(n.role || 'unknown'))),
-    h('td', { title: absTime(n.last_heard || n.last_seen) }, h('span', { class: `status status-${st}`, 'aria-label': st }, STATUS_SHAPE[st]), ' ', ago(n.last_heard || n.last_seen)),
+    h('td', null, h('span', { class: `status status-${st}`, 'aria-label': st }, STATUS_SHAPE[st]), ' ', timeAgo(n.last_heard || n.last_seen)),
     h('td', null, num(n.advert_count)));
 }
 
@@ -105,9 +108,12 @@ function select(pk) {
 
 async function load() {
   try {
+    const started = Date.now();
     const r = await api('/nodes' + qs({ limit: 5000, region: region() }));
     if (!S) return;
     S.nodes = (r && r.nodes) || [];
+    S.loadedAt = started;
+    S.advertsSeen.clear();
     redraw();
   } catch (e) {
     if (!S) return;
@@ -128,7 +134,13 @@ function onBatch(batch) {
     if (d.name) n.name = d.name;
     if (typeof d.lat === 'number') { n.lat = d.lat; n.lon = d.lon; }
     n.last_seen = n.last_heard = new Date().toISOString();
-    n.advert_count = (n.advert_count || 0) + 1;
+    // One message arrives per observation: an advert counts once (by hash), and not at all
+    // when it was first seen before the list was fetched (the server already counted it).
+    if (!S.advertsSeen.has(p.hash)) {
+      S.advertsSeen.add(p.hash);
+      const fs = parseTime(p.first_seen);
+      if (!(fs < S.loadedAt - 2000) || (p.observation_count || 1) <= 1) n.advert_count = (n.advert_count || 0) + 1;
+    }
     changed = true;
   }
   if (changed) redraw();
@@ -142,7 +154,7 @@ export function mount(el, p) {
     nodes: [], tab: TABS.some(([k]) => k === q.get('tab')) ? q.get('tab') : 'all', search: q.get('search') || '',
     status: store.get('meshcore-nodes-status-filter', 'all'), lastHeard: store.get('meshcore-nodes-last-heard', ''),
     sort: sortTok ? { key: sortTok.split(':')[0], dir: sortTok.endsWith(':asc') ? 'asc' : 'desc' } : { key: 'lastSeen', dir: 'desc' },
-    selected: null, cleanupDetail: null,
+    selected: null, cleanupDetail: null, advertsSeen: new Set(), loadedAt: Date.now(),
   };
   if (!['all', 'active', 'stale'].includes(S.status)) S.status = 'all';
   S.count = h('span', { class: 'count', id: 'node-count' });
@@ -182,6 +194,7 @@ export function mount(el, p) {
   S.onRegion = () => load();
   window.addEventListener('region-changed', S.onRegion);
   S.onKey = (e) => { if (e.key === 'Escape' && S.selected) select(null); };
+  if (/^[0-9a-f]{8,64}$/i.test(q.get('node') || '')) select(q.get('node').toLowerCase());
   document.addEventListener('keydown', S.onKey);
   return load();
 }

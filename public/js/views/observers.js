@@ -1,10 +1,13 @@
 // Observers (#/observers): status table with health (last seen, last packet, packet counts).
-// Refreshes every 30 s; a row opens #/observers/{id}.
-import { h, clear, activateOnKey } from '../dom.js';
+// Sortable columns (URL ?sort=, LS meshcore-observers-sort); WebSocket packets update their
+// observer's row in place (last packet, counts); a full reload every 30 s. A row opens
+// #/observers/{id}.
+import { h, clear, activateOnKey, store, debounce } from '../dom.js';
 import { api, qs, errorBox } from '../api.js';
-import { navigate } from '../router.js';
+import * as live from '../live.js';
+import { navigate, setQuery } from '../router.js';
 import { region } from '../region.js';
-import { ago, absTime, num, parseTime } from '../format.js';
+import { timeAgo, num, parseTime } from '../format.js';
 import { offsetText, offsetSeverity } from '../observer-charts.js';
 
 let S = null;
@@ -25,10 +28,53 @@ function uptime(s) {
   return d ? `${d}d ${hh}h` : hh ? `${hh}h ${m}m` : `${m}m`;
 }
 
+// Sortable columns: header label → [sort key, comparator]. Default: Name ascending.
+const tms = (s) => parseTime(s) || 0;
+const ORDER = ['online', 'stale', 'offline'];
+const SORTS = {
+  Status: ['status', (a, b) => ORDER.indexOf(observerStatus(b)) - ORDER.indexOf(observerStatus(a))],
+  Name: ['name', (a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id))],
+  Region: ['region', (a, b) => String(a.iata || '').localeCompare(String(b.iata || ''))],
+  'Last Status': ['lastStatus', (a, b) => tms(a.last_seen) - tms(b.last_seen)],
+  'Last Packet': ['lastPacket', (a, b) => tms(a.last_packet_at) - tms(b.last_packet_at)],
+  'Total Packets': ['packets', (a, b) => (a.packet_count || 0) - (b.packet_count || 0)],
+  'Packets/Hour': ['perHour', (a, b) => (a.packetsLastHour || 0) - (b.packetsLastHour || 0)],
+  'Clock Offset': ['offset', (a, b) => Math.abs(offsetOf(a)) - Math.abs(offsetOf(b))],
+  Uptime: ['uptime', (a, b) => (a.uptime_secs || 0) - (b.uptime_secs || 0)],
+};
+const offsetOf = (o) => { const x = S.offs && S.offs.get(o.id); return x ? x.offsetSec : -1; };
+const cmpOf = (key) => (Object.values(SORTS).find(([k]) => k === key) || SORTS.Name)[1];
+
+/** sortHead makes a header cell sortable (click/Enter/Space, aria-sort, sort token in the URL). */
+function sortHead(label) {
+  const def = SORTS[label];
+  if (!def) return h('th', { scope: 'col' }, label);
+  const [key] = def;
+  const on = S.sort.key === key;
+  const th = h('th', { scope: 'col', tabindex: '0', dataset: { sortKey: key }, 'aria-sort': on ? (S.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' }, label);
+  const act = () => {
+    S.sort = on ? { key, dir: S.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: ['name', 'region'].includes(key) ? 'asc' : 'desc' };
+    const tok = S.sort.key === 'name' && S.sort.dir === 'asc' ? '' : S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
+    store.set('meshcore-observers-sort', tok);
+    setQuery({ sort: tok });
+    draw(S.list, S.skew);
+    const again = S.body.querySelector(`th[data-sort-key="${key}"]`);
+    if (again) again.focus();
+  };
+  th.addEventListener('click', act);
+  activateOnKey(th, act);
+  return th;
+}
+
 function draw(list, skew) {
+  S.list = list;
+  S.skew = skew;
   const offs = new Map((Array.isArray(skew) ? skew : []).map((x) => [x.observerID, x]));
+  S.offs = offs;
   const rs = new Set(region() ? region().split(',') : []);
-  const rows = list.filter((o) => !rs.size || rs.has(o.iata));
+  const dir = S.sort.dir === 'asc' ? 1 : -1;
+  const cmp = cmpOf(S.sort.key);
+  const rows = list.filter((o) => !rs.size || rs.has(o.iata)).sort((a, b) => dir * cmp(a, b) || String(a.id).localeCompare(String(b.id)));
   const counts = { online: 0, stale: 0, offline: 0 };
   const max = Math.max(1, ...rows.map((o) => o.packetsLastHour || 0));
   const tbody = h('tbody');
@@ -41,8 +87,8 @@ function draw(list, skew) {
       h('td', null, h('span', { class: `status status-${st}` }, `${OBS_SHAPE[st]} ${st}`)),
       h('td', null, String(o.name || o.id)),
       h('td', null, o.iata ? h('span', { class: 'badge iata' }, String(o.iata)) : '—'),
-      h('td', { title: absTime(o.last_seen) }, ago(o.last_seen)),
-      h('td', { title: absTime(o.last_packet_at) }, o.last_packet_at ? ago(o.last_packet_at) : '—'),
+      h('td', null, timeAgo(o.last_seen)),
+      h('td', null, o.last_packet_at ? timeAgo(o.last_packet_at) : '—'),
       h('td', { class: 'packet-health' }, notForwarding ? h('span', { title: 'Status is more than 10 min newer than the last packet: alive but not forwarding' }, '📡⚠ not forwarding') : o.last_packet_at ? h('span', { title: 'Packets arrive as recent as its status' }, '✓ ok') : '—'),
       h('td', null, num(o.packet_count)),
       h('td', null, h('span', { class: 'bar', style: { width: `${Math.round(((o.packetsLastHour || 0) / max) * 60)}px` } }), num(o.packetsLastHour)),
@@ -59,10 +105,14 @@ function draw(list, skew) {
     h('span', { class: 'status status-stale' }, `▲ ${counts.stale} Stale`),
     h('span', { class: 'status status-offline' }, `✕ ${counts.offline} Offline`),
     h('span', { id: 'observer-total' }, `📡 ${rows.length} Total`));
+  // Live redraws keep keyboard focus on the same row.
+  const act = document.activeElement;
+  const focusId = act && S.body.contains(act) && act.dataset ? act.dataset.id : null;
   clear(S.body).appendChild(rows.length ? h('div', { class: 'scroll-x' }, h('table', { class: 'tbl', id: 'observers-table' },
     h('caption', { class: 'sr-only' }, 'Observer status'),
-    h('thead', null, h('tr', null, ...['Status', 'Name', 'Region', 'Last Status', 'Last Packet', 'Packet Health', 'Total Packets', 'Packets/Hour', 'Clock Offset', 'Uptime'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', null, h('tr', null, ...['Status', 'Name', 'Region', 'Last Status', 'Last Packet', 'Packet Health', 'Total Packets', 'Packets/Hour', 'Clock Offset', 'Uptime'].map(sortHead))),
     tbody)) : h('p', { class: 'empty' }, 'No observers yet.'));
+  if (focusId) { const tr = S.body.querySelector(`tr[data-id="${CSS.escape(focusId)}"]`); if (tr) tr.focus({ preventScroll: true }); }
 }
 
 async function load() {
@@ -77,8 +127,28 @@ async function load() {
   }
 }
 
-export function mount(el) {
-  S = {};
+/** onBatch applies WebSocket packets to their observers' rows (redrawn at most once a second). */
+function onBatch(batch) {
+  if (!S || !S.list) return;
+  let changed = false;
+  for (const p of batch) {
+    if (p._type !== 'packet' || !p.observer_id) continue;
+    const o = S.list.find((x) => x.id === p.observer_id);
+    if (!o) { S.reloadSoon(); continue; }
+    o.last_packet_at = new Date().toISOString();
+    o.packet_count = (o.packet_count || 0) + 1;
+    o.packetsLastHour = (o.packetsLastHour || 0) + 1;
+    changed = true;
+  }
+  if (changed) S.redrawSoon();
+}
+
+export function mount(el, p) {
+  const tok = (p && p.query.get('sort')) || store.get('meshcore-observers-sort', '');
+  S = { sort: tok ? { key: tok.split(':')[0], dir: tok.endsWith(':asc') ? 'asc' : 'desc' } : { key: 'name', dir: 'asc' } };
+  S.redrawSoon = debounce(() => { if (S && S.list) draw(S.list, S.skew); }, 1000);
+  S.reloadSoon = debounce(() => { if (S) load(); }, 3000);
+  S.unsub = live.subscribe(onBatch);
   S.summary = h('div', { class: 'obs-summary', role: 'status' });
   S.body = h('div', null, h('p', { class: 'loading' }, 'Loading observers…'));
   el.appendChild(h('section', { class: 'page' },
@@ -95,6 +165,7 @@ export function mount(el) {
 export function unmount() {
   if (!S) return;
   clearInterval(S.timer);
+  S.unsub(); S.redrawSoon.cancel(); S.reloadSoon.cancel();
   window.removeEventListener('region-changed', S.onRegion);
   S = null;
 }

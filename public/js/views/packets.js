@@ -11,7 +11,7 @@ import { loadNodes, hopPills } from '../hops.js';
 import { renderDetail } from '../packet-detail.js';
 import { openDecoder, closeDecoder } from '../byop.js';
 import {
-  TYPE_NAMES, typeName, typeClass, isTransport, hops, ago, absTime, packetSummary, hashColor, parseTime,
+  TYPE_NAMES, typeName, typeClass, isTransport, hops, timeAgo, packetSummary, hashColor, parseTime, obsView,
 } from '../format.js';
 
 const WINDOWS = [[15, 'Last 15 min'], [30, 'Last 30 min'], [60, 'Last 1 h'], [180, 'Last 3 h'], [360, 'Last 6 h'], [720, 'Last 12 h'], [1440, 'Last 24 h'], [0, 'All time']];
@@ -104,7 +104,7 @@ async function load() {
       for (const p of list) {
         const obs = Array.isArray(p.observations) && p.observations.length ? p.observations : [p];
         for (const o of obs) {
-          const r = toRow({ ...p, ...o, id: p.id, _obsId: o === p ? null : o.id, timestamp: o.timestamp || p.timestamp, payload_type: p.payload_type, route_type: p.route_type, raw_hex: o.raw_hex || p.raw_hex, decoded_json: p.decoded_json, observation_count: 1 }, false);
+          const r = toRow(o === p ? { ...p, observation_count: 1 } : { ...obsView(p, o), id: p.id, _obsId: o.id, timestamp: o.timestamp || p.timestamp, observation_count: 1 }, false);
           S.groups.set(r.key, r);
         }
       }
@@ -160,6 +160,9 @@ function rebuild() {
 
 function onBatch(batch) {
   if (!S) return;
+  // The open packet is still being heard: fetch it again (debounced) so its observations,
+  // counts and paths stay current, paused or not.
+  if (S.selected && batch.some((p) => p.hash === S.selected)) S.refreshDetail();
   if (S.paused) {
     S.buffer.push(...batch);
     if (S.buffer.length > PAUSE_CAP) S.buffer.splice(0, S.buffer.length - PAUSE_CAP);
@@ -171,7 +174,7 @@ function onBatch(batch) {
 
 function liveMatches(p) {
   if (!p.hash) return false;
-  if (S.hash && p.hash.toLowerCase() !== S.hash) return false;
+  if (S.hash && !p.hash.toLowerCase().startsWith(S.hash)) return false; // hash filter = hex prefix
   if (S.observers.size && !S.observers.has(p.observer_id)) return false;
   const rs = regionSet();
   if (rs.size) {
@@ -195,7 +198,10 @@ function merge(batch) {
     if (S.group) {
       const g = S.groups.get(p.hash);
       if (g) {
-        g.count = Math.max(g.count + 1, p.observation_count || 0);
+        // observation_count is the transmission's total once this message's sync tick is in,
+        // and every observation of that tick carries the same total: take it as is (adding 1
+        // per message counted the tick's observations twice). +1 only when it is missing.
+        g.count = p.observation_count ? Math.max(g.count, p.observation_count) : g.count + 1;
         g.time = now;
         g.t = Date.parse(now);
         if (hops(p).length > hops(g).length) Object.assign(g, { path_json: p.path_json, observer_id: p.observer_id, observer_name: p.observer_name, observer_iata: iata });
@@ -245,6 +251,22 @@ async function openDetail(id, obsId, push = true) {
   }
 }
 
+/** refreshDetail re-fetches the open packet and redraws the pane where the user left it. */
+async function refreshDetail() {
+  if (!S || !S.selected) return;
+  const hash = S.selected;
+  try {
+    const data = await api('/packets/' + encodeURIComponent(hash));
+    if (!S || S.selected !== hash) return;
+    S.detailData = data;
+    const top = S.detail.scrollTop;
+    const refocus = S.detail.contains(document.activeElement) ? document.activeElement.className : '';
+    drawDetail();
+    S.detail.scrollTop = top;
+    if (refocus) { const f = S.detail.querySelector('.' + refocus.split(' ').filter(Boolean).map(CSS.escape).join('.')); if (f) f.focus({ preventScroll: true }); }
+  } catch (e) { showError(e, 'Packet refresh'); }
+}
+
 function drawDetail() {
   renderDetail(S.detail, S.detailData, {
     obsId: S.obsId,
@@ -274,7 +296,7 @@ async function toggleExpand(r) {
   try {
     const data = await api('/packets/' + encodeURIComponent(r.hash));
     const obs = data.observations || (data.packet && data.packet.observations) || [];
-    S.expanded.set(r.hash, obs.map((o) => ({ ...toRow({ ...data.packet, ...o, _obsId: o.id, payload_type: data.packet.payload_type, route_type: data.packet.route_type, decoded_json: data.packet.decoded_json }, false), child: true })));
+    S.expanded.set(r.hash, obs.map((o) => ({ ...toRow({ ...obsView(data.packet, o), _obsId: o.id }, false), child: true })));
     rebuild();
   } catch (e) { showError(e, 'Observations'); }
 }
@@ -292,7 +314,7 @@ function renderRow(r, tr) {
   const hl = hops(r);
   tr.append(
     h('td', { class: 'c-exp' }, exp),
-    h('td', { title: absTime(r.time) }, ago(r.time)),
+    h('td', null, timeAgo(r.time)),
     h('td', { class: 'mono' }, String(r.hash).slice(0, 8) + '…'),
     h('td', null, `${r.size}B`),
     h('td', null, h('span', { class: 'badge t-' + typeClass(r.payload_type) }, typeName(r.payload_type)), isTransport(r.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null),
@@ -339,8 +361,27 @@ function buildFilters() {
       clear(dl).append(...((r && r.nodes) || []).map((n) => h('option', { value: n.public_key }, String(n.name || n.public_key))));
     } catch (e) { showError(e, 'Node search'); }
   }, 250);
+  // The server's node filter takes a public key. Typed text is resolved to one node (a full
+  // key, a picked suggestion, an exact name, or the only match) before it filters anything;
+  // otherwise the list stays as it is and the hint asks to pick a suggestion.
+  const nodeHint = h('span', { class: 'muted node-hint', role: 'status', 'aria-live': 'polite' });
+  const setNode = (pk) => { nodeHint.textContent = ''; if (pk !== S.node) { S.node = pk; changed(); } };
+  const applyNode = debounce(async () => {
+    const q = nodeIn.value.trim();
+    if (!q) { setNode(''); return; }
+    if (/^[0-9a-f]{64}$/i.test(q)) { setNode(q.toLowerCase()); return; }
+    try {
+      const r = await api('/nodes/search' + qs({ q }));
+      if (!S || nodeIn.value.trim() !== q) return;
+      const list = (r && r.nodes) || [];
+      const exact = list.filter((n) => String(n.name || '').toLowerCase() === q.toLowerCase() || String(n.public_key).toLowerCase() === q.toLowerCase());
+      const pick = exact.length === 1 ? exact[0] : list.length === 1 ? list[0] : null;
+      if (pick) { setNode(String(pick.public_key).toLowerCase()); return; }
+      nodeHint.textContent = list.length ? `${list.length} nodes match — pick one` : 'No node matches';
+    } catch (e) { showError(e, 'Node search'); }
+  }, 500);
   nodeIn.addEventListener('input', () => { suggest(); applyNode(); });
-  const applyNode = debounce(() => { S.node = nodeIn.value.trim(); changed(); }, 500);
+  nodeIn.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); applyNode(); } });
   const tw = h('select', { 'aria-label': 'Time window' }, ...WINDOWS.map(([m, l]) => h('option', { value: String(m), selected: m === S.tw, disabled: window.innerWidth <= 1024 && (m === 0 || m > 180) }, l)));
   tw.addEventListener('change', () => { S.tw = +tw.value; changed(); });
   // Observers: multi-select (UI.md §3.2); the server takes a comma-separated list.
@@ -365,7 +406,7 @@ function buildFilters() {
       closeDetail(); load();
     },
   }, '✕ Clear');
-  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, tw, S.obsMs.el, types.el, groupBtn, hexBtn, clearBtn);
+  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, nodeHint, tw, S.obsMs.el, types.el, groupBtn, hexBtn, clearBtn);
   // On narrow screens the filter bar collapses behind "Filters ▾" (CSS shows the toggle ≤768 px).
   const tog = h('button', { type: 'button', class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'packet-filters' }, 'Filters ▾');
   tog.addEventListener('click', () => {
@@ -434,6 +475,7 @@ export function mount(el, p) {
   window.addEventListener('region-changed', S.onRegion);
   S.onTheme = () => S.vt.refresh(); // hash stripe colours are theme-dependent
   window.addEventListener('theme-changed', S.onTheme);
+  S.refreshDetail = debounce(refreshDetail, 700);
   S.unsub = live.subscribe(onBatch);
   loadObservers();
   syncURL();
@@ -443,6 +485,7 @@ export function mount(el, p) {
 export function unmount() {
   if (!S) return;
   S.unsub();
+  S.refreshDetail.cancel();
   S.vt.destroy();
   closeDecoder();
   if (S.releaseDetail) S.releaseDetail({ restore: false });
