@@ -11,14 +11,14 @@ import (
 // "cp-prepare": live traffic of the workload's mesh is generated (not published) until a fresh
 // ADVERT from a known node heard by at least two observers comes up; its messages are held.
 // "cp-first" then publishes that advert's first observation only (the packet is "still being
-// heard"), "cp-rest" the remaining ones back to back, "cp-all" every held message at once (the
-// observations land in one ingest batch / one store tick, as on a busy mesh).
+// heard"), "cp-rest" the remaining ones back to back, "cp-all" all of them at once (they land
+// in one ingest batch / one store tick, as on a busy mesh). The other traffic generated while
+// looking is never published: a burst of it would disturb the specs that run afterwards.
 
 // cpHeld is the prepared advert; only touched by publishers, which servePublish serialises.
 var cpHeld struct {
 	hash, from string
 	obs        []meshsim.Message // the advert's observations
-	other      []meshsim.Message // everything else generated meanwhile (published with cp-all/cp-rest)
 }
 
 func init() {
@@ -27,15 +27,15 @@ func init() {
 		return cpPublish(ctx, p, cpHeld.obs[:1])
 	}
 	publishKinds["cp-rest"] = func(ctx context.Context, p *meshsim.Publisher, _ *stack) (any, error) {
-		return cpPublish(ctx, p, append(append([]meshsim.Message{}, cpHeld.obs[1:]...), cpHeld.other...))
+		return cpPublish(ctx, p, cpHeld.obs[1:])
 	}
 	publishKinds["cp-all"] = func(ctx context.Context, p *meshsim.Publisher, _ *stack) (any, error) {
-		return cpPublish(ctx, p, append(append([]meshsim.Message{}, cpHeld.obs...), cpHeld.other...))
+		return cpPublish(ctx, p, cpHeld.obs)
 	}
 }
 
 func cpPrepare(ctx context.Context, _ *meshsim.Publisher, st *stack) (any, error) {
-	cpHeld.hash, cpHeld.from, cpHeld.obs, cpHeld.other = "", "", nil, nil
+	cpHeld.hash, cpHeld.from, cpHeld.obs = "", "", nil
 	byHash := map[string][]meshsim.Message{}
 	var order []string
 	// Live emits each observation at its real time, so generate a few dozen transmissions per
@@ -44,7 +44,6 @@ func cpPrepare(ctx context.Context, _ *meshsim.Publisher, st *stack) (any, error
 		st.liveTx += 40
 		err := st.sim.Live(ctx, 1000, 40, func(m meshsim.Message) error {
 			if m.Kind != meshsim.KindPacket {
-				cpHeld.other = append(cpHeld.other, m)
 				return nil
 			}
 			if byHash[m.Hash] == nil {
@@ -67,9 +66,6 @@ func cpPrepare(ctx context.Context, _ *meshsim.Publisher, st *stack) (any, error
 	}
 	for _, h := range order {
 		st.known[h] = true
-		if h != cpHeld.hash {
-			cpHeld.other = append(cpHeld.other, byHash[h]...)
-		}
 	}
 	if cpHeld.hash == "" {
 		return nil, fmt.Errorf("no fresh advert heard by 2 observers in %d live transmissions", len(order))

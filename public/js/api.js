@@ -128,15 +128,28 @@ export function errorBox(err, retry) {
 }
 
 // Client config loaded once at boot (health thresholds, tiles, reconnect delay).
-export const config = { client: {}, map: { center: [37.45, -122.0], zoom: 9 }, regions: {} };
+export const config = { client: {}, map: { center: [37.45, -122.0], zoom: 9 }, regions: {}, theme: {}, cache: {} };
+
+/**
+ * cacheMs is the client cache TTL / refresh interval for a /api/config/cache key (seconds in
+ * config.json's cacheTTL, here in ms), or def when the server sets none.
+ */
+export function cacheMs(key, def) {
+  const v = Number(config.cache[key]);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : def;
+}
 
 export async function loadConfig() {
-  const [client, map, regions] = await Promise.all([
+  const [cache, client, theme, map, regions] = await Promise.all([
+    api('/config/cache').catch(() => ({})),
     api('/config/client').catch((e) => { showError(e); return {}; }),
+    api('/config/theme').catch(() => ({})),
     api('/config/map').catch(() => null),
     api('/config/regions').catch(() => ({})),
   ]);
+  config.cache = cache && typeof cache === 'object' ? cache : {};
   config.client = client || {};
+  config.theme = theme && typeof theme === 'object' ? theme : {};
   if (map && Array.isArray(map.center)) config.map = map;
   config.regions = regions || {};
 }

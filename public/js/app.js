@@ -1,12 +1,13 @@
 // App shell: boot sequence, nav (top + mobile bottom nav with More sheet), theme switch,
 // live connection indicator, nav stats and route registration.
 import { $, $$, store, debounce } from './dom.js';
-import { api, loadConfig, config, invalidate } from './api.js';
+import { api, loadConfig, config, invalidate, cacheMs } from './api.js';
 import * as live from './live.js';
 import * as router from './router.js';
 import { renderRegionBar } from './region.js';
 import { num, tickAgo } from './format.js';
 import * as search from './search.js';
+import * as favorites from './favorites.js';
 import * as customizer from './customizer.js';
 
 // ---- theme ----
@@ -141,6 +142,7 @@ router.onRoute((p) => {
 setInterval(() => tickAgo(), 1000);
 
 search.install($('#search-btn'));
+favorites.install($('#fav-btn'), $('#fav-menu'));
 customizer.install($('#customize-btn'));
 
 // ---- live connection state ----
@@ -174,8 +176,11 @@ router.register('packet', v('packet-page'));
 router.register('map', v('map'), { fixed: true });
 router.register('live', v('livemap'), { fixed: true });
 router.register('channels', v('channels'), { fixed: true });
+// #/nodes/{pk} is the full node page, except for the history entry the nodes list wrote while
+// its side panel was open (history.state.nodesPanel): Back from the full page returns there.
+const nodesList = (p) => !p.param || (!p.parts[1] && !!(history.state && history.state.nodesPanel));
 router.register('nodes', (p) => (p.parts[1] === 'analytics' ? import('./views/node-analytics.js')
-  : p.param ? import('./views/node-page.js') : import('./views/nodes.js')), { fixed: true, key: (p) => !p.param });
+  : nodesList(p) ? import('./views/nodes.js') : import('./views/node-page.js')), { fixed: true, key: nodesList });
 router.register('observers', (p) => (p.param ? import('./views/observer-page.js') : import('./views/observers.js')));
 // Analytics (UI.md §8–§10); #/roles is the legacy address of the Roles tab.
 router.register('analytics', v('analytics'));
@@ -191,13 +196,26 @@ router.register('traces', (p) => {
 router.register('perf', v('perf'));
 router.register('audio-lab', v('audio-lab'));
 
+/** applyBranding puts the configured site name (/api/config/theme branding) on the shell. */
+function applyBranding() {
+  const b = config.theme.branding || {};
+  const name = String(b.siteName || 'CoreScope');
+  document.title = name;
+  $('.brand').setAttribute('aria-label', `${name} home`);
+  // The wordmark keeps its letter-spaced capitals for the default name.
+  $('.brand-text').textContent = name === 'CoreScope' ? 'CORE SCOPE' : name;
+  if (b.tagline) document.querySelector('meta[name="description"]').setAttribute('content', String(b.tagline));
+}
+
 async function boot() {
   await loadConfig();
+  applyBranding();
   customizer.apply();
   renderRegionBar($('#region-bar'));
   live.start({ reconnectMs: config.client.wsReconnectMs || 3000 });
   refreshStats();
-  setInterval(refreshStats, 15000);
+  // Nav stats poll: the server's stats cache TTL when configured (min 5 s), else 15 s.
+  setInterval(refreshStats, Math.max(5000, cacheMs('stats', 15000)));
   router.start($('#app'));
 }
 boot();

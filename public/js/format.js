@@ -98,14 +98,15 @@ export function timeAgo(s, wrap = '') {
     el.title = absTime(t);
   }
   if (wrap) el.dataset.wrap = wrap;
-  el.textContent = wrap ? wrap.replace('%s', ago(s)) : ago(s);
+  const txt = timeFmt.mode === 'absolute' ? absTime(s) : ago(s);
+  el.textContent = wrap ? wrap.replace('%s', txt) : txt;
   return el;
 }
 
 /** tickAgo refreshes the text of every timeAgo element under root. */
 export function tickAgo(root = document, now = Date.now()) {
   for (const el of root.querySelectorAll('time[data-ago]')) {
-    const txt = ago(+el.dataset.ago, now);
+    const txt = timeFmt.mode === 'absolute' ? absTime(+el.dataset.ago) : ago(+el.dataset.ago, now);
     const v = el.dataset.wrap ? el.dataset.wrap.replace('%s', txt) : txt;
     if (el.textContent !== v) el.textContent = v;
   }
@@ -117,8 +118,17 @@ export function absTime(s) {
   if (Number.isNaN(t)) return '—';
   const d = new Date(t);
   const p = (n) => String(n).padStart(2, '0');
+  if (timeFmt.tz === 'utc') return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}Z`;
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
+
+/** timeFmt: how times are shown (customizer Display: 'ago' | 'absolute', 'local' | 'utc'). */
+const timeFmt = { mode: 'ago', tz: 'local' };
+export function setTimeFormat({ mode, tz } = {}) {
+  if (mode === 'ago' || mode === 'absolute') timeFmt.mode = mode;
+  if (tz === 'local' || tz === 'utc') timeFmt.tz = tz;
+}
+export const timeFormat = () => ({ ...timeFmt });
 
 export const num = (n) => (n === null || n === undefined || Number.isNaN(n) ? '—' : Number(n).toLocaleString());
 export const fixed = (n, d = 1) => (n === null || n === undefined || Number.isNaN(Number(n)) ? '—' : Number(n).toFixed(d));

@@ -7,6 +7,7 @@ import {
 } from './format.js';
 import { qrSVG } from './qr.js';
 import { createMap, roleIcon } from './mapbase.js';
+import { starButton } from './favorites.js';
 
 const QR_TYPE = { companion: 1, repeater: 2, room: 3, sensor: 4 };
 
@@ -20,6 +21,18 @@ function statusText(node) {
   const why = st === 'active' ? `heard within the last ${deg} h`
     : st === 'degraded' ? `not heard for more than ${deg} h` : `not heard for more than ${sil} h`;
   return { st, why };
+}
+
+/**
+ * openFull opens the full node page as a new history entry even when the list's panel already
+ * shows the same address (#/nodes/{pk}, where a plain link would not fire hashchange).
+ */
+function openFull(e) {
+  const href = e.currentTarget.getAttribute('href');
+  if (location.hash !== href) return;
+  e.preventDefault();
+  history.pushState(null, '', href);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
 }
 
 function table(caption, heads, rows) {
@@ -67,10 +80,11 @@ export function renderNodeDetail(el, pk, opts = {}) {
       h('span', { class: `status status-${st}` }, `${STATUS_SHAPE[st]} ${st}`), ' ',
       h('span', { class: 'muted' }, `— ${why}`)));
     const actions = h('div', { class: 'detail-actions' });
-    if (!opts.full) actions.appendChild(h('a', { class: 'btn', href: `#/nodes/${encodeURIComponent(n.public_key)}` }, '🔍 Details'));
+    if (!opts.full) actions.appendChild(h('a', { class: 'btn', href: `#/nodes/${encodeURIComponent(n.public_key)}`, onclick: openFull }, '🔍 Details'));
     else actions.appendChild(h('a', { class: 'btn', href: '#/nodes' }, '← All nodes'));
     actions.appendChild(h('a', { class: 'btn', href: `#/nodes/${encodeURIComponent(n.public_key)}/analytics` }, '📊 Analytics'));
     actions.appendChild(h('a', { class: 'btn', href: `#/packets?node=${encodeURIComponent(n.public_key)}` }, '📦 Packets'));
+    actions.appendChild(starButton(n.public_key, name));
     if (hasGPS(n)) actions.appendChild(h('a', { class: 'btn', href: `#/map?node=${encodeURIComponent(n.public_key)}` }, '🗺️ Map'));
     el.appendChild(actions);
 

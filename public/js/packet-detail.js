@@ -4,7 +4,7 @@
 // never re-derives byte layouts.
 import { h, clear } from './dom.js';
 import {
-  typeName, typeClass, routeName, isTransport, parseJSON, hops, absTime, timeAgo, fixed, packetSummary, hasGPS, obsView,
+  typeName, typeClass, routeName, isTransport, parseJSON, hops, absTime, timeAgo, fixed, packetSummary, hasGPS, obsView, parseTime,
 } from './format.js';
 import { hopPills } from './hops.js';
 
@@ -73,6 +73,34 @@ export function fieldTable(fields) {
     tbody);
 }
 
+/**
+ * headerFacts reads the transport codes and the path hash size from the server's breakdown
+ * (byte layouts are never re-derived here): {codes: [c1, c2] | null, hashSize | null}.
+ */
+function headerFacts(fields) {
+  const tc = fields.filter((f) => f.kind.startsWith('transport')).map((f) => String(f.value ?? ''));
+  const pl = fields.find((f) => f.kind.startsWith('path_len') || f.kind === 'pathlen');
+  const b = pl ? parseInt(String(pl.value ?? '').replace(/^0x/i, ''), 16) : NaN;
+  return { codes: tc.length ? tc : null, hashSize: Number.isNaN(b) ? null : (b >> 6) + 1 };
+}
+
+/** propagation summarises how a packet spread: distinct observers and first→last time. */
+function propagation(obsList) {
+  if (!obsList.length) return '—';
+  const ts = obsList.map((o) => parseTime(o.timestamp)).filter((t) => !Number.isNaN(t));
+  const n = new Set(obsList.map((o) => o.observer_id)).size;
+  const span = ts.length ? Math.max(...ts) - Math.min(...ts) : 0;
+  const spanText = span < 1000 ? `${span} ms` : `${(span / 1000).toFixed(1)} s`;
+  return `${n} observer${n === 1 ? '' : 's'}, ${obsList.length} observation${obsList.length === 1 ? '' : 's'} over ${spanText}`;
+}
+
+/** replayPacket hands the packet's observations to the live map (sessionStorage) and goes there. */
+function replayPacket(pkt, obsList) {
+  const list = (obsList.length ? obsList : [pkt]).map((o) => obsView(pkt, o === pkt ? null : o));
+  try { sessionStorage.setItem('replay-packet', JSON.stringify(list)); } catch { /* storage full: live starts empty */ }
+  location.hash = '#/live';
+}
+
 function row(label, ...value) {
   return [h('dt', null, label), h('dd', null, ...value)];
 }
@@ -108,6 +136,9 @@ export function renderDetail(el, data, opts = {}) {
   }
 
   const hopList = hops(view);
+  const bd = (obs && obs.breakdown) || data.breakdown;
+  const fields = fieldsOf(bd);
+  const facts = headerFacts(fields);
   const dl = h('dl', { class: 'kv' });
   const add = (...r) => dl.append(...row(...r));
   add('Payload Type', h('span', { class: 'badge t-' + typeClass(pkt.payload_type) }, typeName(pkt.payload_type)));
@@ -124,6 +155,13 @@ export function renderDetail(el, data, opts = {}) {
     if (hasGPS(d)) add('Location', `${fixed(d.lat, 5)}, ${fixed(d.lon, 5)} `, pk ? h('a', { href: `#/map?node=${encodeURIComponent(pk)}` }, '📍map') : null);
   }
   if (d.sender) add('Sender', String(d.sender));
+  if (facts.codes) {
+    // Transport code 1 is the region scope (0000 = unscoped); names need the region keys.
+    add('Scope', /^0+$/.test(facts.codes[0]) ? 'unscoped' : `unknown scope (code ${facts.codes[0]})`);
+    add('Transport Codes', h('span', { class: 'mono' }, `Code1 ${facts.codes[0]} · Code2 ${facts.codes[1] ?? '—'}`));
+  }
+  if (facts.hashSize) add('Hash Size', `${facts.hashSize} byte${facts.hashSize === 1 ? '' : 's'} per hop`);
+  add('Propagation', propagation(obsList));
   if (view.direction) add('Direction', String(view.direction));
   add('First seen', absTime(pkt.first_seen));
   el.appendChild(dl);
@@ -136,11 +174,12 @@ export function renderDetail(el, data, opts = {}) {
           .then(() => { e.target.textContent = '✓ Copied'; }, () => { e.target.textContent = url; });
       },
     }, '🔗 Copy Link'),
+    h('a', { class: 'btn', href: `#/map?packet=${encodeURIComponent(pkt.hash)}${obs ? `&obs=${encodeURIComponent(obs.id)}` : ''}` }, '🗺️ View route'),
+    h('a', { class: 'btn', href: `#/tools/trace/${encodeURIComponent(pkt.hash)}` }, '🔍 Trace'),
+    h('button', { type: 'button', class: 'btn', onclick: () => replayPacket(pkt, obsList) }, '▶ Replay'),
     // The standalone page does not link to itself.
     opts.standalone ? null : h('a', { class: 'btn', href: `#/packet/${encodeURIComponent(pkt.hash || pkt.id)}` }, '↗ Full page')));
 
-  const bd = (obs && obs.breakdown) || (!obs || !obs.raw_hex || obs.raw_hex === pkt.raw_hex || idx <= 0 ? data.breakdown : null) || data.breakdown;
-  const fields = fieldsOf(bd);
   const raw = h('details', { class: 'raw-bytes', open: window.innerWidth > 480 },
     h('summary', null, `Show raw bytes (${Math.floor(String(view.raw_hex || '').length / 2)} bytes)`));
   const kinds = [...new Set(fields.map((f) => f.kind))];

@@ -18,6 +18,20 @@ export function regionSet() {
   return new Set(r ? r.split(',') : []);
 }
 
+let barEl = null;
+
+/**
+ * setRegions replaces the selection (e.g. from a page URL's ?region=) without announcing it:
+ * the caller loads with it anyway. Unknown codes are kept (the server may learn them later).
+ */
+export function setRegions(codes) {
+  const next = new Set((codes || []).filter((c) => typeof c === 'string' && c));
+  if (next.size === selected.size && [...next].every((c) => selected.has(c))) return;
+  selected = next;
+  store.setJSON(KEY, [...selected]);
+  if (barEl) renderRegionBar(barEl);
+}
+
 function changed() {
   store.setJSON(KEY, [...selected]);
   window.dispatchEvent(new CustomEvent('region-changed'));
@@ -25,6 +39,7 @@ function changed() {
 
 /** renderRegionBar draws the pills into el; hidden when the server knows no regions. */
 export function renderRegionBar(el) {
+  barEl = el;
   clear(el);
   const codes = Object.keys(config.regions || {}).sort();
   el.hidden = codes.length === 0;

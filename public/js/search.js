@@ -1,7 +1,7 @@
 // Global search (Ctrl/Cmd+K or the 🔍 button): packets by hash, nodes by name/key prefix,
 // channels by name. A modal dialog with a combobox input and a listbox of results.
 import { h, clear, debounce } from './dom.js';
-import { api, qs } from './api.js';
+import { api, qs, cacheMs } from './api.js';
 import { navigate } from './router.js';
 import { ROLE_LABELS, roleKey, typeName } from './format.js';
 
@@ -40,7 +40,7 @@ async function run(q) {
     const [pk, nd, ch] = await Promise.all([
       isHash ? api('/packets' + qs({ limit: 5, hash: q.toLowerCase() })) : Promise.resolve({ packets: [] }),
       api('/nodes/search' + qs({ q })),
-      api('/channels', { ttl: 60000 }),
+      api('/channels', { ttl: cacheMs('channels', 60000) }),
     ]);
     if (my !== seq) return;
     const ql = q.toLowerCase();

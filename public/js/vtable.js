@@ -27,7 +27,7 @@ export function createVTable(opts) {
   const headRow = h('tr');
   const ths = new Map();
   for (const c of opts.columns) {
-    const th = h('th', { scope: 'col', class: c.cls || null }, c.label);
+    const th = h('th', { scope: 'col', class: c.cls || null, dataset: { col: c.key } }, c.label);
     if (c.sortKey) {
       th.dataset.sortKey = c.sortKey;
       th.tabIndex = 0;

@@ -2,7 +2,7 @@
 // shared WebSocket, a feed panel, legend, and a basic VCR (pause/resume, LIVE, speed ¼×–8×,
 // scope 1/6/12/24 h with a packet-density timeline).
 import { h, store, activateOnKey, trapFocus } from '../dom.js';
-import { api, qs, showError } from '../api.js';
+import { api, qs, showError, cacheMs } from '../api.js';
 import { region, regionSet } from '../region.js';
 import * as live from '../live.js';
 import { bindTip, createMap, roleColor } from '../mapbase.js';
@@ -238,7 +238,7 @@ async function loadTimeline() {
 async function loadData() {
   try {
     const [nr, or, recent] = await Promise.all([
-      api('/nodes' + qs({ limit: 2000 }), { ttl: 90000 }),
+      api('/nodes' + qs({ limit: 2000 }), { ttl: cacheMs('nodeList', 90000) }),
       api('/observers', { ttl: 30000 }).catch(() => ({ observers: [] })),
       api('/packets' + qs({ limit: 8, expand: 'observations', region: region() })).catch(() => ({ packets: [] })),
     ]);
@@ -256,7 +256,10 @@ async function loadData() {
       S.markers.set(String(n.public_key).toLowerCase(), mk);
     }
     S.statNodes.textContent = String(S.gpsNodes.length);
-    if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])).pad(0.1), { maxZoom: 12 });
+    // Fit the nodes into the part of the map the overlay panels leave free (head at the top,
+    // feed on the right, playback bar at the bottom), so no marker starts hidden under a panel.
+    const wide = !narrow();
+    if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])), { maxZoom: 12, paddingTopLeft: wide ? [60, 60] : [20, 60], paddingBottomRight: wide ? [345, 80] : [20, 70] });
     const list = ((recent && recent.packets) || []).slice().reverse();
     for (const p of list) { S.seen.add(p.hash); feedItem(p); }
   } catch (e) { showError(e, 'Live map data'); }
@@ -403,7 +406,26 @@ export function mount(el) {
   S.onKey = (e) => { if (e.key === 'Escape' && !e.defaultPrevented && !S.nodePanel.hidden) closeNode(); };
   document.addEventListener('keydown', S.onKey);
   loadTimeline();
-  return loadData();
+  return loadData().then(replayHandedOver);
+}
+
+/**
+ * replayHandedOver animates the packet the detail pane's "▶ Replay" stored in sessionStorage
+ * ('replay-packet': its observations as packet rows), in observation order, then goes live.
+ */
+function replayHandedOver() {
+  let list = null;
+  try {
+    list = JSON.parse(sessionStorage.getItem('replay-packet') || 'null');
+    sessionStorage.removeItem('replay-packet');
+  } catch { list = null; }
+  if (!S || !Array.isArray(list) || !list.length) return;
+  const base = Date.now();
+  S.buffer = list.filter((p) => p && p.hash).map((p, i) => {
+    const t = parseTime(p.timestamp);
+    return { t: Number.isNaN(t) ? base + i * 300 : t, p: { ...p, _type: 'packet', _first: i === 0 && !S.seen.has(p.hash) } };
+  }).sort((a, b) => a.t - b.t);
+  if (S.buffer.length) { S.seen.add(S.buffer[0].p.hash); S.replayed = S.buffer[0].p.hash; S.mapEl.dataset.replayed = S.replayed; replay(); }
 }
 
 export function unmount() {

@@ -8,6 +8,7 @@ import { setQuery } from '../router.js';
 import { region } from '../region.js';
 import { bindPop, createMap, roleIcon } from '../mapbase.js';
 import { observerStatus } from './observers.js';
+import { showRoute } from '../routeview.js';
 import {
   ROLES, ROLE_LABELS, roleKey, nodeStatus, ago, absTime, hasGPS, fixed, num, parseTime,
 } from '../format.js';
@@ -111,6 +112,11 @@ async function load() {
     S.nodes = (nr && nr.nodes) || [];
     S.observers = (or && or.observers) || [];
     draw();
+    if (S.route && !S.routeShown) {
+      S.routeShown = true;
+      const done = await showRoute(S.m, S.pageEl, S.route.hash, S.route.obs, S.observers);
+      if (S) S.routeCleanup = done; else done();
+    }
   } catch (e) { showError(e, 'Map nodes'); }
 }
 
@@ -159,20 +165,22 @@ export function mount(el, p) {
     cluster: store.get('meshcore-map-clustering', '1') === '1', focusNode: q.get('node'),
   };
   const mapEl = h('div', { class: 'map-el', id: 'map' });
-  el.appendChild(h('div', { class: 'map-page' }, h('h1', { class: 'sr-only' }, 'Network map'), mapEl, controls()));
+  S.pageEl = h('div', { class: 'map-page' }, h('h1', { class: 'sr-only' }, 'Network map'), mapEl, controls());
+  el.appendChild(S.pageEl);
+  if (/^[0-9a-f]{16}$/i.test(q.get('packet') || '')) S.route = { hash: q.get('packet').toLowerCase(), obs: q.get('obs') };
   const saved = store.getJSON('map-view', null);
   let center = config.map.center;
   let zoom = config.map.zoom;
   if (q.get('lat') && q.get('lon')) { center = [+q.get('lat'), +q.get('lon')]; zoom = +(q.get('zoom') || zoom); }
   else if (saved && Array.isArray(saved.center)) { center = saved.center; zoom = saved.zoom; }
-  else S.fitOnce = !q.get('node');
+  else S.fitOnce = !q.get('node') && !q.get('packet');
   S.m = createMap(mapEl, { center, zoom });
   S.m.map.on('moveend', () => {
     if (!S) return;
     const c = S.m.map.getCenter();
     const view = { center: [+c.lat.toFixed(5), +c.lng.toFixed(5)], zoom: S.m.map.getZoom() };
     store.setJSON('map-view', view);
-    setQuery({ lat: view.center[0], lon: view.center[1], zoom: view.zoom });
+    setQuery({ lat: view.center[0], lon: view.center[1], zoom: view.zoom, packet: S.route && S.route.hash, obs: S.route && S.route.obs });
   });
   S.reloadSoon = debounce(load, 5000);
   S.unsub = live.subscribe((b) => { if (S && b.some((x) => x.payload_type === 4)) S.reloadSoon(); });
@@ -184,6 +192,7 @@ export function mount(el, p) {
 export function unmount() {
   if (!S) return;
   S.unsub(); S.reloadSoon.cancel();
+  if (S.routeCleanup) S.routeCleanup();
   window.removeEventListener('region-changed', S.onRegion);
   S.m.destroy();
   S = null;

@@ -30,10 +30,10 @@ function sync() {
   if (S.tab !== 'all') q.tab = S.tab;
   if (S.search) q.search = S.search;
   if (S.sort.key !== 'lastSeen' || S.sort.dir !== 'desc') q.sort = S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
-  // The open panel is part of the list's URL (?node=), so Back from the full node page
-  // (#/nodes/{pk}) returns to this filtered list with the panel open.
-  if (S.selected) q.node = S.selected;
-  setQuery(q, '#/nodes');
+  // The open panel rewrites the URL to #/nodes/{pk} (UI.md §7.1) and marks the history entry
+  // (nodesPanel) so the router shows this list again there, e.g. on Back from the full page.
+  setQuery(q, S.selected ? `#/nodes/${S.selected}` : '#/nodes');
+  history.replaceState({ ...(history.state || {}), nodesPanel: !!S.selected }, '', location.href);
   store.set('meshcore-nodes-status-filter', S.status);
   store.set('meshcore-nodes-last-heard', S.lastHeard);
   store.set('meshcore-nodes-sort', q.sort || '');
@@ -194,7 +194,7 @@ export function mount(el, p) {
   S.onRegion = () => load();
   window.addEventListener('region-changed', S.onRegion);
   S.onKey = (e) => { if (e.key === 'Escape' && S.selected) select(null); };
-  if (/^[0-9a-f]{8,64}$/i.test(q.get('node') || '')) select(q.get('node').toLowerCase());
+  if (p.param && /^[0-9a-f]{8,64}$/i.test(p.param)) select(p.param.toLowerCase());
   document.addEventListener('keydown', S.onKey);
   return load();
 }

@@ -5,19 +5,33 @@ import { h, clear, store, debounce, trapFocus, slideOver } from '../dom.js';
 import { api, qs, showError, errorBox } from '../api.js';
 import * as live from '../live.js';
 import { setQuery } from '../router.js';
-import { region, regionSet } from '../region.js';
+import { region, regionSet, setRegions } from '../region.js';
 import { createVTable, nextSort } from '../vtable.js';
 import { loadNodes, hopPills } from '../hops.js';
 import { renderDetail } from '../packet-detail.js';
 import { openDecoder, closeDecoder } from '../byop.js';
 import {
-  TYPE_NAMES, typeName, typeClass, isTransport, hops, timeAgo, packetSummary, hashColor, parseTime, obsView,
+  TYPE_NAMES, typeName, typeClass, isTransport, hops, timeAgo, packetSummary, hashColor, parseTime, obsView, parseJSON,
 } from '../format.js';
 
 const WINDOWS = [[15, 'Last 15 min'], [30, 'Last 30 min'], [60, 'Last 1 h'], [180, 'Last 3 h'], [360, 'Last 6 h'], [720, 'Last 12 h'], [1440, 'Last 24 h'], [0, 'All time']];
-const MAX_ROWS = 50000;
+// Rows held in memory: 50 000 on desktop, 1 000 on phones (UI.md §3.3).
+const maxRows = () => (window.matchMedia('(max-width: 768px)').matches ? 1000 : 50000);
 const PAUSE_CAP = 2000;
 const DEFAULT_SORT = { key: 'time', dir: 'desc' };
+// Columns menu (UI.md §3.2): Region hidden by default; on phones also Hash, Size, HB, Path, Rpt.
+const COLS = [['region', 'Region'], ['time', 'Time'], ['hash', 'Hash'], ['size', 'Size'], ['hb', 'HB'], ['type', 'Type'], ['observer', 'Observer'], ['path', 'Path'], ['rpt', 'Rpt'], ['details', 'Details']];
+const defaultCols = () => (window.matchMedia('(max-width: 640px)').matches
+  ? ['time', 'type', 'observer', 'details'] : ['time', 'hash', 'size', 'hb', 'type', 'observer', 'path', 'rpt', 'details']);
+// Observation order inside an expanded group (LS meshcore-obs-sort).
+const OBS_SORTS = [['observer', 'Observer'], ['path-asc', 'Path ↑'], ['path-desc', 'Path ↓'], ['time-asc', 'Time ↑'], ['time-desc', 'Time ↓']];
+const OBS_CMP = {
+  observer: (a, b) => String(a.observer_name || a.observer_id || '').localeCompare(String(b.observer_name || b.observer_id || '')),
+  'path-asc': (a, b) => hops(a).length - hops(b).length,
+  'path-desc': (a, b) => hops(b).length - hops(a).length,
+  'time-asc': (a, b) => a.t - b.t,
+  'time-desc': (a, b) => b.t - a.t,
+};
 
 let S = null; // page state; null when unmounted
 
@@ -34,6 +48,9 @@ function initialState(p) {
     tw, types: new Set(types),
     observers: new Set((q.get('observer') || store.get('meshcore-observer-filter', '') || '').split(',').filter(Boolean)),
     hash: q.get('hash') || '', node: q.get('node') || '', group: q.get('group') !== '0', sort,
+    channel: q.get('channel') || '', area: q.get('area') || '',
+    obsSort: OBS_CMP[store.get('meshcore-obs-sort', '')] ? store.get('meshcore-obs-sort') : 'observer',
+    cols: new Set(store.getJSON('packets-visible-cols', null) || defaultCols()),
     selected: null, obsId: q.get('obs'), detailId: null, paused: false, buffer: [],
     groups: new Map(), rows: [], expanded: new Map(), obsIata: new Map(), gen: 0,
     hexPaths: store.get('meshcore-hex-hashes', '0') === '1',
@@ -50,6 +67,9 @@ function syncURL() {
   if (S.types.size) q.type = [...S.types].join(',');
   if (S.observers.size) q.observer = [...S.observers].join(',');
   if (S.node) q.node = S.node;
+  if (S.channel) q.channel = S.channel;
+  if (S.area) q.area = S.area;
+  if (region()) q.region = region();
   if (!S.group) q.group = '0';
   if (S.sort.key !== DEFAULT_SORT.key || S.sort.dir !== DEFAULT_SORT.dir) q.sort = S.sort.key + (S.sort.dir === 'asc' ? ':asc' : '');
   let path = '#/packets';
@@ -70,7 +90,7 @@ function listQuery() {
   if (S.hash) return { hash: S.hash, limit: 1000, groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations' };
   return {
     since: S.tw ? new Date(Date.now() - S.tw * 60000).toISOString() : '',
-    limit: MAX_ROWS, region: region(), node: S.node, observer: [...S.observers].join(','),
+    limit: maxRows(), region: region(), node: S.node, observer: [...S.observers].join(','), channel: S.channel, area: S.area,
     type: S.types.size === 1 ? [...S.types][0] : '',
     groupByHash: S.group ? 'true' : '', expand: S.group ? '' : 'observations',
   };
@@ -133,6 +153,8 @@ const CMP = {
   observer: (a, b) => String(a.observer_name || '').localeCompare(String(b.observer_name || '')),
   path: (a, b) => hops(a).length - hops(b).length,
   rpt: (a, b) => a.count - b.count,
+  region: (a, b) => String(a.observer_iata || '').localeCompare(String(b.observer_iata || '')),
+  hb: (a, b) => (hops(a)[0] || '').length - (hops(b)[0] || '').length,
 };
 
 /** rebuild recomputes the visible row list (filter, sort, expanded children). */
@@ -144,7 +166,7 @@ function rebuild() {
   for (const r of base) {
     rows.push(r);
     const kids = S.group && S.expanded.get(r.hash);
-    if (kids) for (const k of kids) rows.push(k);
+    if (kids) for (const k of [...kids].sort(OBS_CMP[S.obsSort])) rows.push(k);
   }
   S.rows = rows;
   S.vt.setItems(rows);
@@ -181,6 +203,12 @@ function liveMatches(p) {
     const iata = p.observer_iata || S.obsIata.get(p.observer_id);
     if (!iata || !rs.has(iata)) return false;
   }
+  if (S.channel) {
+    const d = parseJSON(p.decoded_json, {}) || {};
+    if (p.payload_type !== 5 || d.channel !== S.channel) return false;
+  }
+  // An area filter is the server's node-position test: live rows wait for the next reload.
+  if (S.area) return false;
   if (S.node) {
     const blob = `${p.decoded_json || ''} ${p.path_json || ''}`.toLowerCase();
     if (!blob.includes(S.node.toLowerCase())) return false;
@@ -216,8 +244,8 @@ function merge(batch) {
     }
   }
   if (!changed) return;
-  if (S.groups.size > MAX_ROWS) {
-    const old = [...S.groups.values()].sort((a, b) => a.t - b.t).slice(0, S.groups.size - MAX_ROWS);
+  if (S.groups.size > maxRows()) {
+    const old = [...S.groups.values()].sort((a, b) => a.t - b.t).slice(0, S.groups.size - maxRows());
     for (const r of old) S.groups.delete(r.key);
   }
   rebuild();
@@ -312,16 +340,19 @@ function renderRow(r, tr) {
     ? h('button', { type: 'button', class: 'expand', 'aria-expanded': S.expanded.has(r.hash) ? 'true' : 'false', 'aria-label': `Show ${r.count} observations`, onclick: (e) => { e.stopPropagation(); toggleExpand(r); } }, S.expanded.has(r.hash) ? '▼' : '▶')
     : null;
   const hl = hops(r);
+  const c = (col, attrs, ...kids) => h('td', { ...attrs, dataset: { col } }, ...kids);
   tr.append(
-    h('td', { class: 'c-exp' }, exp),
-    h('td', null, timeAgo(r.time)),
-    h('td', { class: 'mono' }, String(r.hash).slice(0, 8) + '…'),
-    h('td', null, `${r.size}B`),
-    h('td', null, h('span', { class: 'badge t-' + typeClass(r.payload_type) }, typeName(r.payload_type)), isTransport(r.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null),
-    h('td', null, String(r.observer_name || r.observer_id || '—'), r.observer_iata ? h('span', { class: 'badge iata' }, String(r.observer_iata)) : null),
-    h('td', { class: 'c-path' }, ...hopPills(hl, r.resolved_path, { emptyText: '—', hex: S.hexPaths })),
-    h('td', null, r.child ? '' : `👁 ${r.count}`),
-    h('td', { class: 'c-details' }, packetSummary(r)),
+    c('exp', { class: 'c-exp' }, exp),
+    c('time', null, timeAgo(r.time)),
+    c('hash', { class: 'mono' }, String(r.hash).slice(0, 8) + '…'),
+    c('size', null, `${r.size}B`),
+    c('hb', { title: 'hash bytes per hop' }, hl.length ? String(Math.max(1, Math.floor(String(hl[0]).length / 2))) : '—'),
+    c('type', null, h('span', { class: 'badge t-' + typeClass(r.payload_type) }, typeName(r.payload_type)), isTransport(r.route_type) ? h('span', { class: 'badge tb', title: 'transport route' }, 'T') : null),
+    c('observer', null, String(r.observer_name || r.observer_id || '—'), r.observer_iata ? h('span', { class: 'badge iata' }, String(r.observer_iata)) : null),
+    c('path', { class: 'c-path' }, ...hopPills(hl, r.resolved_path, { emptyText: '—', hex: S.hexPaths })),
+    c('rpt', null, r.child ? '' : `👁 ${r.count}`),
+    c('details', { class: 'c-details' }, packetSummary(r)),
+    c('region', null, r.observer_iata ? h('span', { class: 'badge iata' }, String(r.observer_iata)) : '—'),
   );
 }
 
@@ -398,15 +429,37 @@ function buildFilters() {
     store.set('meshcore-hex-hashes', S.hexPaths ? '1' : '0');
     S.vt.refresh();
   });
+  // Channel (server `channel` filter, options from /api/channels) and area (config areas; the
+  // select is hidden when none are configured). Both live in the URL.
+  S.chanSel = h('select', { 'aria-label': 'Channel' }, h('option', { value: '' }, 'All Channels'),
+    S.channel ? h('option', { value: S.channel, selected: true }, S.channel) : null);
+  S.chanSel.addEventListener('change', () => { S.channel = S.chanSel.value; changed(); });
+  S.areaSel = h('select', { 'aria-label': 'Area', hidden: true }, h('option', { value: '' }, 'Area: All'));
+  S.areaSel.addEventListener('change', () => { S.area = S.areaSel.value; store.set('meshcore-area-filter', S.area); changed(); });
+  // Observation order inside expanded groups.
+  const obsSort = h('select', { 'aria-label': 'Observation order', title: 'Order of the observations inside an expanded group' },
+    ...OBS_SORTS.map(([v, l]) => h('option', { value: v, selected: v === S.obsSort }, `Obs: ${l}`)));
+  obsSort.addEventListener('change', () => { S.obsSort = obsSort.value; store.set('meshcore-obs-sort', S.obsSort); rebuild(); });
+  // Columns ▾: visible columns, persisted (LS packets-visible-cols).
+  const colBox = h('div', { class: 'ms-menu', role: 'group', 'aria-label': 'Visible columns' }, ...COLS.map(([k, l]) => {
+    const cb = h('input', { type: 'checkbox', checked: S.cols.has(k), value: k });
+    cb.addEventListener('change', () => {
+      if (cb.checked) S.cols.add(k); else S.cols.delete(k);
+      store.setJSON('packets-visible-cols', [...S.cols]);
+      applyCols();
+    });
+    return h('label', { class: 'ms-item' }, cb, ' ', l);
+  }));
+  const colMenu = h('details', { class: 'ms', dataset: { filter: 'columns' } }, h('summary', { class: 'btn' }, 'Columns ▾'), colBox);
   const clearBtn = h('button', {
     type: 'button', class: 'btn', onclick: () => {
-      Object.assign(S, { tw: 15, hash: '', node: '', group: true, detailId: null, obsId: null });
+      Object.assign(S, { tw: 15, hash: '', node: '', channel: '', area: '', group: true, detailId: null, obsId: null });
       types.reset(); S.obsMs.reset();
-      hashIn.value = ''; nodeIn.value = ''; tw.value = '15'; groupBtn.setAttribute('aria-pressed', 'true');
+      hashIn.value = ''; nodeIn.value = ''; tw.value = '15'; S.chanSel.value = ''; S.areaSel.value = ''; groupBtn.setAttribute('aria-pressed', 'true');
       closeDetail(); load();
     },
   }, '✕ Clear');
-  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, nodeHint, tw, S.obsMs.el, types.el, groupBtn, hexBtn, clearBtn);
+  const box = h('div', { class: 'filters', role: 'search', 'aria-label': 'Packet filters', id: 'packet-filters', 'data-collapsed': 'true' }, hashIn, nodeIn, nodeHint, tw, S.obsMs.el, types.el, S.chanSel, S.areaSel, obsSort, colMenu, groupBtn, hexBtn, clearBtn);
   // On narrow screens the filter bar collapses behind "Filters ▾" (CSS shows the toggle ≤768 px).
   const tog = h('button', { type: 'button', class: 'btn filters-toggle', 'aria-expanded': 'false', 'aria-controls': 'packet-filters' }, 'Filters ▾');
   tog.addEventListener('click', () => {
@@ -415,6 +468,61 @@ function buildFilters() {
     tog.setAttribute('aria-expanded', open ? 'true' : 'false');
   });
   return [tog, box, dl];
+}
+
+/**
+ * resizer is the drag handle between the list and the detail pane (pointer drag, or arrow keys
+ * when focused); the width is kept in LS meshcore-panel-width. Hidden while the pane is a
+ * slide-over (views.css).
+ */
+function resizer() {
+  const setW = (w) => {
+    const max = Math.max(320, Math.floor(window.innerWidth * 0.7));
+    const px = Math.min(max, Math.max(320, Math.round(w)));
+    S.detail.style.width = px + 'px';
+    bar.setAttribute('aria-valuenow', String(px));
+    store.set('meshcore-panel-width', String(px));
+  };
+  const bar = h('div', {
+    class: 'pane-resizer', role: 'separator', tabindex: '0', 'aria-orientation': 'vertical',
+    'aria-label': 'Resize the detail pane', 'aria-valuemin': '320',
+  });
+  bar.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    bar.setPointerCapture(e.pointerId);
+    const right = S.split.getBoundingClientRect().right;
+    const move = (ev) => setW(right - ev.clientX);
+    const up = () => { bar.removeEventListener('pointermove', move); bar.removeEventListener('pointerup', up); };
+    bar.addEventListener('pointermove', move);
+    bar.addEventListener('pointerup', up);
+  });
+  bar.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    setW(S.detail.getBoundingClientRect().width + (e.key === 'ArrowLeft' ? 24 : -24));
+  });
+  const saved = +store.get('meshcore-panel-width', '0');
+  if (saved) requestAnimationFrame(() => { if (S) setW(saved); });
+  return bar;
+}
+
+/** applyCols shows the chosen columns (CSS hides [data-col] cells by a class on the table). */
+function applyCols() {
+  for (const [k] of COLS) S.vt.table.classList.toggle('hide-' + k, !S.cols.has(k));
+}
+
+/** loadChoices fills the channel and area selects (one fetch each). */
+async function loadChoices() {
+  try {
+    const [ch, areas] = await Promise.all([api('/channels', { ttl: 60000 }), api('/config/areas', { ttl: 300000 }).catch(() => [])]);
+    if (!S) return;
+    const list = (ch && ch.channels) || [];
+    S.chanSel.replaceChildren(h('option', { value: '' }, 'All Channels'), ...list.map((c) => h('option', { value: c.hash, selected: c.hash === S.channel }, String(c.name || c.hash))));
+    if (S.channel && !list.some((c) => c.hash === S.channel)) S.chanSel.appendChild(h('option', { value: S.channel, selected: true }, S.channel));
+    const al = Array.isArray(areas) ? areas : Object.entries(areas || {}).map(([key, v]) => ({ key, label: (v && v.label) || key }));
+    S.areaSel.hidden = !al.length;
+    S.areaSel.replaceChildren(h('option', { value: '' }, 'Area: All'), ...al.map((a) => h('option', { value: a.key, selected: a.key === S.area }, `Area: ${a.label || a.key}`)));
+  } catch (e) { showError(e, 'Channels'); }
 }
 
 async function loadObservers() {
@@ -449,9 +557,12 @@ export function mount(el, p) {
     columns: [
       { key: 'exp', label: '', cls: 'c-exp' }, { key: 'time', label: 'Time', sortKey: 'time' },
       { key: 'hash', label: 'Hash', sortKey: 'hash' }, { key: 'size', label: 'Size', sortKey: 'size' },
+      { key: 'hb', label: 'HB', sortKey: 'hb' },
       { key: 'type', label: 'Type', sortKey: 'type' }, { key: 'observer', label: 'Observer', sortKey: 'observer' },
       { key: 'path', label: 'Path', sortKey: 'path' }, { key: 'rpt', label: 'Rpt', sortKey: 'rpt' },
       { key: 'details', label: 'Details' },
+      // Optional (Columns menu), last so the default columns keep their places.
+      { key: 'region', label: 'Region', sortKey: 'region' },
     ],
     renderRow,
     onActivate: (r) => openDetail(r.child ? r.hash : (r.obsId ? r.hash : (r.hash || r.id)), r.obsId),
@@ -467,7 +578,7 @@ export function mount(el, p) {
     h('section', { class: 'list-pane' },
       h('div', { class: 'page-head' }, h('h1', null, 'Latest Packets ', S.count), S.status, h('span', { class: 'spacer' }), refresh, S.pauseBtn, byop),
       ...buildFilters(), S.tableWrap),
-    S.detail);
+    resizer(), S.detail);
   el.appendChild(h('div', { class: 'packets-page' }, S.split));
   S.onKey = (e) => { if (e.key === 'Escape' && S.detailId && !e.defaultPrevented) closeDetail(); };
   document.addEventListener('keydown', S.onKey);
@@ -477,7 +588,11 @@ export function mount(el, p) {
   window.addEventListener('theme-changed', S.onTheme);
   S.refreshDetail = debounce(refreshDetail, 700);
   S.unsub = live.subscribe(onBatch);
+  // A ?region= in the URL (shared link) sets the global region filter.
+  if (p.query.has('region')) setRegions(p.query.get('region').split(',').filter(Boolean));
+  applyCols();
   loadObservers();
+  loadChoices();
   syncURL();
   return load();
 }
