@@ -59,7 +59,7 @@ func cpPrepare(ctx context.Context, _ *meshsim.Publisher, st *stack) (any, error
 		for _, h := range order {
 			ms := byHash[h]
 			if !st.known[h] && ms[0].PayloadType == 4 && ms[0].From != "" && ms[0].From != st.xssKey &&
-				distinctObservers(ms) >= 2 && len(ms) > len(cpHeld.obs) {
+				distinctObservers(ms) >= 2 && len(ms) > len(cpHeld.obs) && nodeListed(st, ms[0].From) {
 				cpHeld.hash, cpHeld.from, cpHeld.obs = h, ms[0].From, ms
 			}
 		}
@@ -71,6 +71,12 @@ func cpPrepare(ctx context.Context, _ *meshsim.Publisher, st *stack) (any, error
 		return nil, fmt.Errorf("no fresh advert heard by 2 observers in %d live transmissions", len(order))
 	}
 	return map[string]any{"hash": cpHeld.hash, "from": cpHeld.from, "observations": len(cpHeld.obs)}, nil
+}
+
+// nodeListed reports whether the server already lists node pk (the nodes page has its row).
+func nodeListed(st *stack, pk string) bool {
+	code, err := getJSON(st.base+"/api/nodes/"+pk, nil)
+	return err == nil && code == 200
 }
 
 func distinctObservers(ms []meshsim.Message) int {

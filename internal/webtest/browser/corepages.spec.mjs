@@ -624,4 +624,33 @@ await check('P0 🎨 customizer switches timestamps to absolute and back', async
   await done(page);
 });
 
+// ---- P0 sweep: every new element present at 1440×900 and 390×844 in both themes, no errors ----
+for (const size of ['desktop', 'phone']) {
+  for (const theme of ['dark', 'light']) {
+    await check(`P0 elements present at ${size} (${theme})`, async () => {
+      const page = await newPage({ viewport: SIZES[size], theme });
+      const g = grouped.find((p) => p.count > 1) || grouped[0];
+      const want = {
+        '/home': ['.home-steps', '.home-footer', '#fav-btn', '#customize-btn', size === 'phone' ? '#more-btn' : '.nav-links'],
+        [`/packets/${g.hash}`]: ['select[aria-label="Channel"]', 'select[aria-label="Observation order"]', 'details[data-filter="columns"]',
+          '.detail-pane a:has-text("View route")', '.detail-pane a:has-text("Trace")', '.detail-pane button:has-text("Replay")'],
+        '/live': ['.vcr-clock', '.vcr button[aria-label="Pause"]'],
+        '/observers': ['#observers-table th[data-sort-key="packets"]'],
+        [`/map?packet=${g.hash}`]: ['.route-panel[data-stops]'],
+      };
+      for (const [r, sels] of Object.entries(want)) {
+        await page.goto(`${BASE}/#${r}`);
+        await settle(page);
+        if (r.startsWith('/packets')) await page.waitForSelector('.detail-pane .kv');
+        if (size === 'phone' && r.startsWith('/packets')) await page.click('.filters-toggle').catch(() => {});
+        for (const sel of sels) {
+          const el = await page.waitForSelector(sel, { state: 'attached', timeout: 8000 }).catch(() => null);
+          assert(el, `${r}: ${sel} missing`);
+        }
+      }
+      await done(page);
+    });
+  }
+}
+
 await finish();
