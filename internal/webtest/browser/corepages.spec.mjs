@@ -291,7 +291,9 @@ await check('D20 Back from a node page opened from a filtered nodes list returns
 await check('D16 the observers list updates from live packets and sorts by column', async () => {
   const page = await open('/observers');
   await wsOpen(page);
-  const lastPkt = () => page.$$eval('#observers-table tbody tr', (trs) => Object.fromEntries(trs.map((tr) => [tr.dataset.id, +(tr.children[4].querySelector('time') || {}).dataset?.ago || 0])));
+  const col = (label) => page.$$eval('#observers-table thead th', (ths, l) => ths.findIndex((t) => t.textContent.trim() === l), label);
+  const lp = await col('Last Packet');
+  const lastPkt = () => page.$$eval('#observers-table tbody tr', (trs, i) => Object.fromEntries(trs.map((tr) => [tr.dataset.id, +(tr.children[i].querySelector('time') || {}).dataset?.ago || 0])), lp);
   const before = await lastPkt();
   const hash = (await publish()).hash;
   const d = await waitFor('the packet in the API', () => apiOr(`/packets/${hash}`));
@@ -301,7 +303,8 @@ await check('D16 the observers list updates from live packets and sorts by colum
     return [...heardBy].some((id) => now[id] > (before[id] || 0));
   }, 8000);
   await page.click('#observers-table th[data-sort-key="packets"]');
-  const counts = await page.$$eval('#observers-table tbody tr', (trs) => trs.map((tr) => +tr.children[5].textContent.replace(/\D/g, '')));
+  const tp = await col('Total Packets');
+  const counts = await page.$$eval('#observers-table tbody tr', (trs, i) => trs.map((tr) => +tr.children[i].textContent.replace(/\D/g, '')), tp);
   for (let i = 1; i < counts.length; i++) assert(counts[i] <= counts[i - 1], `Total Packets not descending: ${counts}`);
   assert((await page.getAttribute('#observers-table th[data-sort-key="packets"]', 'aria-sort')) === 'descending', 'aria-sort not set');
   assert(page.url().includes('sort=packets'), `sort not in the URL: ${page.url()}`);
