@@ -256,10 +256,7 @@ async function loadData() {
       S.markers.set(String(n.public_key).toLowerCase(), mk);
     }
     S.statNodes.textContent = String(S.gpsNodes.length);
-    // Fit the nodes into the part of the map the overlay panels leave free (head at the top,
-    // feed on the right, playback bar at the bottom), so no marker starts hidden under a panel.
-    const wide = !narrow();
-    if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])), { maxZoom: 12, paddingTopLeft: wide ? [60, 60] : [20, 60], paddingBottomRight: wide ? [345, 80] : [20, 70] });
+    if (S.gpsNodes.length) S.m.map.fitBounds(L.latLngBounds(S.gpsNodes.map((n) => [n.lat, n.lon])).pad(0.1), { maxZoom: 12 });
     const list = ((recent && recent.packets) || []).slice().reverse();
     for (const p of list) { S.seen.add(p.hash); feedItem(p); }
   } catch (e) { showError(e, 'Live map data'); }
