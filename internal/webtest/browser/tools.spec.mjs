@@ -3,7 +3,7 @@
 // the API responses this script fetches itself. Run alone with
 //   go test -count=1 ./internal/webtest -run 'TestBrowser/tools' -v
 import path from 'node:path';
-import { BASE, SHOTS, check, assert, newPage, api, waitFor, finish } from './lib.mjs';
+import { BASE, SHOTS, check, assert, newPage, api, waitFor, wsOpen, publish, finish } from './lib.mjs';
 
 const num = (s) => +String(s).replace(/[^0-9.]/g, '');
 
@@ -149,6 +149,27 @@ await check('trace viewer: every observer of a packet, legacy link, hash input',
   await p.goto(`${BASE}/#/tools/trace/${TRACE_HASH}`);
   await p.waitForSelector('#trace-observers');
   await p.screenshot({ path: path.join(SHOTS, 'tools-trace-dark.png'), fullPage: true });
+  noErrors(p);
+  await p.context().close();
+});
+
+await check('trace viewer: observers that report later appear without a reload', async () => {
+  const first = await publish('tools-first');
+  assert(first.held >= 1, `nothing held back: ${JSON.stringify(first)}`);
+  await waitFor('first observation stored', async () => (await api(`/traces/${first.hash}`)).traces.length >= 1);
+  const p = await newPage();
+  await p.goto(`${BASE}/#/tools/trace/${first.hash}`);
+  await wsOpen(p);
+  await traceMatches(p, first.hash);
+  const before = +(await p.locator('#trace-observations').getAttribute('data-n'));
+  const rest = await publish('tools-rest');
+  assert(rest.published === first.held, `published ${rest.published} of ${first.held} held observations`);
+  const want = (await waitFor('all observations stored', async () => {
+    const tr = (await api(`/traces/${first.hash}`)).traces;
+    return tr.length >= before + first.held ? tr : null;
+  })).length;
+  await p.waitForFunction((n) => +document.getElementById('trace-observations')?.dataset.n === n, want, { timeout: 10000 });
+  await traceMatches(p, first.hash);
   noErrors(p);
   await p.context().close();
 });

@@ -3,7 +3,8 @@
 // stats (observers, observations, time spread, type), a path graph (origin → one column per hop
 // → observers as leaves, inline SVG) and the propagation timeline (arrival offset per observer
 // with SNR/RSSI, inline SVG plus the same rows as a table).
-import { h, clear } from '../dom.js';
+import { h, clear, debounce } from '../dom.js';
+import * as live from '../live.js';
 import { api, qs } from '../api.js';
 import { navigate } from '../router.js';
 import { card, stat, empty, failure, stats, sortTable } from './analytics/common.js';
@@ -116,13 +117,16 @@ function withId(el, id, n) {
   return el;
 }
 
-async function load(hash) {
-  clear(S.out).appendChild(h('p', { class: 'loading' }, `Loading the trace of ${hash}…`));
+/** load fetches and draws the trace; quiet (a live refresh) keeps the old view until it is ready. */
+async function load(hash, quiet) {
+  if (!quiet) clear(S.out).appendChild(h('p', { class: 'loading' }, `Loading the trace of ${hash}…`));
   let tr; let pk;
   try {
     [tr, pk] = await Promise.all([api(`/traces/${encodeURIComponent(hash)}`), api('/packets' + qs({ hash, limit: 50 })), loadNodes().catch(() => null)]);
-  } catch (e) { if (S) clear(S.out).appendChild(failure(e, 'The trace', () => load(hash))); return; }
+  } catch (e) { if (S && !quiet) clear(S.out).appendChild(failure(e, 'The trace', () => load(hash))); return; }
   if (!S) return;
+  S.loads++;
+  S.out.dataset.loads = String(S.loads);
   const traces = ((tr && tr.traces) || []).filter((t) => t.time).sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   const pkt = pk && pk.packets && pk.packets[0];
   if (!traces.length) {
@@ -141,12 +145,13 @@ async function load(hash) {
       withId(stat('Time Spread', `${fixed(spread, 3)} s`, 'first to last arrival'), 'trace-spread', spread),
       stat('Packet Type', pkt ? h('span', { class: 'badge t-' + typeClass(pkt.payload_type) }, typeName(pkt.payload_type)) : '—',
         pkt ? h('a', { href: `#/packets/${encodeURIComponent(hash)}` }, 'open packet') : 'packet not in memory')),
+    h('p', { class: 'muted' }, 'Updates live while observers keep reporting this packet.'),
     card('Path Graph', 'Origin on the left, one column per hop position (names resolved from hash prefixes; ⚠ = ambiguous), observers (squares) on the right.', pathGraph(traces, origin), { id: 'trace-graph' }),
     card('Propagation Timeline', 'When each observer heard the packet, relative to the first reception.', timeline(traces), { id: 'trace-timeline' }));
 }
 
 export async function mount(el, p) {
-  S = {};
+  S = { loads: 0 };
   const hash = (p.parts[1] || '').trim();
   S.input = h('input', { type: 'text', id: 'trace-hash', placeholder: '16-hex-digit packet hash', 'aria-label': 'Packet hash', value: hash, spellcheck: 'false', autocomplete: 'off' });
   S.msg = h('p', { class: 'perf-msg', role: 'status', id: 'trace-msg' });
@@ -164,7 +169,14 @@ export async function mount(el, p) {
     S.msg, S.out));
   if (!hash) { S.out.appendChild(empty('Enter a packet hash to see every observer that heard it, the path it took and when each copy arrived.')); return; }
   if (!HASH_RE.test(hash)) { S.msg.textContent = `“${hash}” is not a packet hash: a hash is 16 hexadecimal digits.`; return; }
-  await load(hash.toLowerCase());
+  const hh = hash.toLowerCase();
+  // New observations of this packet arrive over the WebSocket: redraw (debounced) when one does.
+  const again = debounce(() => { if (S) load(hh, true); }, 400);
+  S.unsub = live.subscribe((batch) => { if (batch.some((m) => m && String(m.hash || '').toLowerCase() === hh)) again(); });
+  await load(hh);
 }
 
-export function unmount() { S = null; }
+export function unmount() {
+  if (S && S.unsub) S.unsub();
+  S = null;
+}
