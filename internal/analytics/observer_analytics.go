@@ -91,7 +91,7 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 	from := first * w
 	counts := make([]int, n)
 	nodeCounts := make([]int, n)
-	heard := map[bucketNode]struct{}{} // (bucket, node) pairs counted
+	heard := nodeBuckets{ids: map[string]int32{}, bits: make([][]uint64, n)}
 	out := ObserverAnalytics{PacketTypes: map[string]int{}, SNRDistribution: []ObserverSNRRange{}, RecentPackets: []ObserverRecentPacket{}}
 	snr := map[int]int{}
 	var recent []*store.Observation
@@ -112,8 +112,7 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 		b := int(naFloorDiv(ob.Timestamp, w) - first)
 		counts[b]++
 		addHeardNodes(ob, func(key string) {
-			if _, ok := heard[bucketNode{int32(b), key}]; !ok {
-				heard[bucketNode{int32(b), key}] = struct{}{}
+			if heard.add(b, key) {
 				nodeCounts[b]++
 			}
 		})
@@ -146,9 +145,31 @@ func ComputeObserverAnalytics(o *store.Observer, obs []*store.Observation, now t
 	return out
 }
 
-type bucketNode struct {
-	bucket int32
-	key    string
+// nodeBuckets records which nodes were heard in which bucket: each node key
+// gets a small id once, and each bucket a bitset of ids (one string lookup
+// per key instead of a (bucket, key) map entry).
+type nodeBuckets struct {
+	ids  map[string]int32
+	bits [][]uint64
+}
+
+// add marks key as heard in bucket b and reports whether it was new there.
+func (nb *nodeBuckets) add(b int, key string) bool {
+	id, ok := nb.ids[key]
+	if !ok {
+		id = int32(len(nb.ids))
+		nb.ids[key] = id
+	}
+	w := int(id >> 6)
+	if w >= len(nb.bits[b]) {
+		nb.bits[b] = append(nb.bits[b], make([]uint64, w-len(nb.bits[b])+1)...)
+	}
+	m := uint64(1) << (id & 63)
+	if nb.bits[b][w]&m != 0 {
+		return false
+	}
+	nb.bits[b][w] |= m
+	return true
 }
 
 // addHeardNodes calls add with the nodes an observation names: the advert's
