@@ -53,6 +53,9 @@ func (h *Handle[P]) Get(ctx context.Context, p P) (*Result, error) {
 	if !built && h.a.Precompute != nil {
 		return nil, ErrNotReady
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the caller is gone: start no computation for it
+	}
 	return h.onDemand(ctx, src, p)
 }
 

@@ -287,9 +287,13 @@ function closeNode() {
  * markerPoint returns the container pixel of node pk's marker, or null. Node markers are drawn
  * on a canvas (thousands of nodes), so the browser test uses this to know where to click.
  */
-export function markerPoint(pk) {
+export function markerPoint(pk, opts = {}) {
   const mk = S && S.markers.get(String(pk).toLowerCase());
   if (!mk) return null;
+  if (opts.front && mk.bringToFront) mk.bringToFront(); // on top of overlapping neighbours
+  if (opts.tip) mk.openTooltip(); // what a hover shows (browser tests; markers are on a canvas)
+  if (opts.click) mk.fire('click');
+
   const pt = S.m.map.latLngToContainerPoint(mk.getLatLng());
   const r = S.mapEl.getBoundingClientRect();
   return { x: r.left + pt.x, y: r.top + pt.y };
